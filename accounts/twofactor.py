@@ -1,0 +1,12 @@
+"""Whether an account has a second factor; the policies elsewhere ask only this."""
+
+from __future__ import annotations
+
+from django_otp import user_has_device
+
+from .models import User
+
+
+def user_has_two_factor(user: User) -> bool:
+    """True when the account has at least one confirmed second factor."""
+    return user_has_device(user, confirmed=True)

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class WharfAdminConfig(AdminConfig):
+    """The admin, with our site (two-factor required) as the default site."""
+
+    default_site = "config.admin.WharfAdminSite"
+
+
+class ConfigConfig(AppConfig):
+    name = "config"

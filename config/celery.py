@@ -1,0 +1,16 @@
+"""The celery app and its one beat schedule."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("wharf")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic work; apps add their entries here so the whole schedule reads in one place.
+app.conf.beat_schedule = {}

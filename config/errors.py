@@ -1,0 +1,77 @@
+"""One error shape: services raise WharfError; this module turns it into a 4xx.
+
+HTML pages get a rendered error page, the API gets JSON `{"detail": ...}`, and
+upload clients (twine prints only the HTTP reason phrase) get the message in the
+reason phrase as well as in a plain-text body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class WharfError(Exception):
+    """A refusal with a message that says what happened and what to do."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotAllowed(WharfError):
+    status_code = 403
+
+
+class NotFound(WharfError):
+    status_code = 404
+
+
+class Conflict(WharfError):
+    status_code = 409
+
+
+def reason_phrase(message: str) -> str:
+    """A one-line, latin-1 safe version of message for the HTTP reason phrase."""
+    line = " ".join(message.split())
+    return line.encode("latin-1", "replace").decode("latin-1")[:500]
+
+
+def plain_error_response(error: WharfError) -> HttpResponse:
+    """The response upload clients see: the message in the reason phrase and the body."""
+    response = HttpResponse(
+        error.message + "\n", status=error.status_code, content_type="text/plain; charset=utf-8"
+    )
+    response.reason_phrase = reason_phrase(error.message)
+    return response
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, WharfError):
+        return Response({"detail": exc.message}, status=exc.status_code)
+    return exception_handler(exc, context)
+
+
+class WharfErrorMiddleware:
+    """Renders a WharfError escaping an HTML view as a 4xx page with its message."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, WharfError):
+            return None
+        return render(
+            request, "error.html", {"message": exception.message}, status=exception.status_code
+        )
