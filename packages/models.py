@@ -1,0 +1,228 @@
+"""The package index: projects, releases, files, roles, invitations and project history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from packaging.version import InvalidVersion, Version
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_name(self, name: str) -> ProjectQuerySet:
+        """The project whose normalized name matches name's."""
+        from .names import normalize
+
+        return self.filter(normalized_name=normalize(name))
+
+    def visible_to(self, user) -> ProjectQuerySet:
+        """Projects user has a role on."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(roles__user=user).distinct()
+
+
+class Project(models.Model):
+    """A project on the index; its normalized name (PEP 503) is unique."""
+
+    name = models.CharField(max_length=200)
+    normalized_name = models.CharField(max_length=200, unique=True)
+    # Look-alike key (see names.similarity_key); a new project may not share it.
+    similarity_key = models.CharField(max_length=200, db_index=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Refuse uploads from collaborators without two-factor auth."
+    )
+    # Grows on every change; PyPI's JSON API calls it last_serial, we also key caches on it.
+    last_serial = models.PositiveBigIntegerField(default=0)
+    total_size = models.PositiveBigIntegerField(default=0)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["normalized_name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """A user's role on a project."""
+
+    class Kind(models.TextChoices):
+        OWNER = "Owner", "Owner"
+        MAINTAINER = "Maintainer", "Maintainer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_roles"
+    )
+    role = models.CharField(max_length=20, choices=Kind.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="packages_role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.project}"
+
+
+class RoleInvitation(models.Model):
+    """An Owner's pending invitation for a user to take a role; expires."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_invitations"
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    role = models.CharField(max_length=20, choices=Role.Kind.choices)
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "invitee"], name="packages_invitation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} invited as {self.role} of {self.project}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class Release(models.Model):
+    """One version of a project with its core metadata (from the first file uploaded)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
+    version = models.CharField(max_length=100)
+    # Version(version) normalized: "1.0" and "1.0.0" are the same release.
+    canonical_version = models.CharField(max_length=100)
+    created = models.DateTimeField(default=timezone.now)
+    metadata_version = models.CharField(max_length=10, blank=True)
+    summary = models.CharField(max_length=512, blank=True)
+    description = models.TextField(blank=True)
+    description_content_type = models.CharField(max_length=200, blank=True)
+    keywords = models.CharField(max_length=1000, blank=True)
+    home_page = models.CharField(max_length=1000, blank=True)
+    download_url = models.CharField(max_length=1000, blank=True)
+    author = models.CharField(max_length=500, blank=True)
+    author_email = models.CharField(max_length=500, blank=True)
+    maintainer = models.CharField(max_length=500, blank=True)
+    maintainer_email = models.CharField(max_length=500, blank=True)
+    license = models.TextField(blank=True)
+    license_expression = models.CharField(max_length=500, blank=True)
+    classifiers = models.JSONField(default=list, blank=True)
+    platform = models.CharField(max_length=500, blank=True)
+    requires_python = models.CharField(max_length=200, blank=True)
+    requires_dist = models.JSONField(default=list, blank=True)
+    provides_extra = models.JSONField(default=list, blank=True)
+    project_urls = models.JSONField(default=dict, blank=True)
+    yanked = models.BooleanField(default=False)
+    yanked_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "canonical_version"], name="packages_release_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.version}"
+
+    @property
+    def parsed_version(self) -> Version:
+        try:
+            return Version(self.version)
+        except InvalidVersion:  # stored versions were validated; keep sorting total anyway
+            return Version("0")
+
+
+class File(models.Model):
+    """A distribution file. Its filename can never be used again, even after deletion."""
+
+    class PackageType(models.TextChoices):
+        WHEEL = "bdist_wheel", "Wheel"
+        SDIST = "sdist", "Source distribution"
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="files")
+    filename = models.CharField(max_length=500, unique=True)
+    packagetype = models.CharField(max_length=20, choices=PackageType.choices)
+    python_version = models.CharField(max_length=100)
+    requires_python = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, unique=True)
+    blake2_256 = models.CharField(max_length=64)
+    md5 = models.CharField(max_length=32)
+    upload_time = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    upload_token = models.ForeignKey(
+        "tokens.Token", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Storage key (content-addressed: ab/cd/<sha256>/<filename>); never chosen by storage.
+    path = models.CharField(max_length=700, unique=True)
+    # PEP 658: the wheel's METADATA, stored at path + ".metadata"; empty for sdists.
+    metadata_sha256 = models.CharField(max_length=64, blank=True)
+    metadata_blake2_256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["filename"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def has_metadata(self) -> bool:
+        return bool(self.metadata_sha256)
+
+    @property
+    def metadata_path(self) -> str:
+        return self.path + ".metadata"
+
+    @property
+    def url(self) -> str:
+        return settings.FILES_URL + self.path
+
+
+class FilenameUse(models.Model):
+    """Every filename ever uploaded; kept when the file is deleted so it is never reused."""
+
+    filename = models.CharField(max_length=500, unique=True)
+    project_name = models.CharField(max_length=200)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ProjectEvent(models.Model):
+    """One line of a project's history, tagged `project:<subject>:<action>`."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    tag = models.CharField(max_length=80, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["project", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.tag} ({self.project})"
