@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from .validators import USERNAME_VALIDATORS
 
@@ -68,3 +72,78 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} ({self.user})"
+
+
+# --- Second factors: django-otp devices of our own ------------------------------------------
+# TOTP is django-otp's TOTPDevice; security keys and recovery codes are below. Only TOTP and
+# WebAuthn count as a second factor (accounts.twofactor.user_has_two_factor); recovery codes
+# are a way back in when those are lost.
+
+
+class WebAuthnDevice(TimestampMixin, Device):
+    """A registered security key or passkey; verified by accounts.webauthn, never by a token."""
+
+    factor_name = "webauthn"
+
+    credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url")
+    credential_data = models.BinaryField(help_text="fido2 AttestedCredentialData bytes")
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta(Device.Meta):
+        verbose_name = "security key"
+
+    def verify_token(self, token: object) -> bool:
+        # A key proves itself by a signed challenge (accounts.webauthn), not a typed token.
+        return False
+
+
+class RecoveryCodeDevice(ThrottlingMixin, TimestampMixin, Device):
+    """The account's set of single-use recovery codes, stored only as SHA-256 hashes."""
+
+    factor_name = "recovery_code"
+
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta(Device.Meta):
+        verbose_name = "recovery code set"
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    @property
+    def remaining(self) -> int:
+        return self.codes.count()
+
+    def verify_token(self, token: object) -> bool:
+        """Accept an unused code once; it is deleted as it is used."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        digest = hash_recovery_code(str(token))
+        match = None
+        # Compare against every hash so the time taken does not depend on which one matched.
+        for code in self.codes.all():
+            if hmac.compare_digest(code.code_hash, digest):
+                match = code
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+def hash_recovery_code(code: str) -> str:
+    """SHA-256 of the code as typed, ignoring case, spaces and dashes (codes are random)."""
+    normalized = "".join(code.split()).replace("-", "").lower()
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code: the hash only (the code itself is shown once)."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
