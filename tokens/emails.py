@@ -1,0 +1,29 @@
+"""One function per token message; all go through accounts.emails."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from accounts.emails import send_security_email
+
+from .models import Token
+
+
+def _context(token: Token) -> dict:
+    return {"token": token, "tokens_url": f"{settings.SITE_URL}/manage/account/tokens/"}
+
+
+def send_token_created_email(*, token: Token) -> None:
+    send_security_email(user=token.user, template="token_created", context=_context(token))
+
+
+def send_token_revoked_email(*, token: Token) -> None:
+    send_security_email(user=token.user, template="token_revoked", context=_context(token))
+
+
+def send_token_leaked_email(*, token: Token, url: str, source: str) -> None:
+    send_security_email(
+        user=token.user,
+        template="token_leaked",
+        context={**_context(token), "url": url, "source": source},
+    )

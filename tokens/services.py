@@ -1,0 +1,168 @@
+"""Token use cases: create, revoke, record use, revoke leaked tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.events import client_ip, record_event
+from accounts.models import User
+from config.errors import NotAllowed, NotFound, WharfError
+
+from . import emails
+from . import secrets as token_secrets
+from .models import Token
+
+MAX_SCOPE_PROJECTS = 50
+
+
+def normalize_scope(*, user: User, projects: Iterable[str]) -> list[str]:
+    """Validate and normalize the project names of a scope ([] = whole account).
+
+    A name may be a project the user has a role on, or a name nobody registered yet
+    (the token's first upload creates it). A project of someone else is refused.
+    """
+    from packages.models import Project
+    from packages.names import is_valid_name, normalize
+
+    names: list[str] = []
+    for raw in projects:
+        name = str(raw).strip()
+        if not name:
+            continue
+        if not is_valid_name(name):
+            raise WharfError(
+                f'"{name[:100]}" is not a valid project name: use letters, digits, ".", "_" '
+                'and "-", starting and ending with a letter or digit.'
+            )
+        normalized = normalize(name)
+        if normalized not in names:
+            names.append(normalized)
+    if len(names) > MAX_SCOPE_PROJECTS:
+        raise WharfError(
+            f"a token can name at most {MAX_SCOPE_PROJECTS} projects; "
+            "use an account-wide token instead."
+        )
+    registered = set(
+        Project.objects.filter(normalized_name__in=names).values_list("normalized_name", flat=True)
+    )
+    mine = set(
+        Project.objects.filter(normalized_name__in=registered, roles__user=user).values_list(
+            "normalized_name", flat=True
+        )
+    )
+    for name in names:
+        if name in registered and name not in mine:
+            raise NotAllowed(
+                f'you have no role on the project "{name}"; scope the token to your own '
+                "projects or to a name that is not registered yet."
+            )
+    return names
+
+
+@transaction.atomic
+def token_create(
+    *,
+    user: User,
+    name: str,
+    projects: Iterable[str] = (),
+    expires_at: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Token, str]:
+    """Create a token; returns it with the raw secret, which is never shown again."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise WharfError("give the token a name, e.g. the machine or CI job that will use it.")
+    if len(name) > 100:
+        raise WharfError("the token name is too long: use at most 100 characters.")
+    if not user.has_verified_email:
+        raise NotAllowed(
+            "verify an email address before creating API tokens "
+            "(Account → Email addresses), so we can tell you when one is used or leaks."
+        )
+    if expires_at is not None:
+        if timezone.is_naive(expires_at):
+            expires_at = timezone.make_aware(expires_at, dt.UTC)
+        if expires_at <= timezone.now():
+            raise WharfError("the expiry date is in the past: choose a future date or none.")
+    scope = normalize_scope(user=user, projects=projects)
+    public_id, raw = token_secrets.generate()
+    token = Token.objects.create(
+        user=user,
+        name=name,
+        public_id=public_id,
+        secret_hash=token_secrets.hash_token(raw),
+        projects=scope,
+        expires_at=expires_at,
+    )
+    record_event(
+        user=user,
+        tag="account:token:created",
+        request=request,
+        token_id=token.pk,
+        name=token.name,
+        scope=token.projects,
+        expires_at=expires_at.isoformat() if expires_at else None,
+    )
+    emails.send_token_created_email(token=token)
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(
+    *, token: Token, by: User, reason: str = "revoked by its owner", request=None
+) -> Token:
+    """Revoke one of by's tokens; revoking twice is harmless."""
+    token = Token.objects.select_for_update().get(pk=token.pk)
+    if token.user_id != by.pk:
+        # Same answer as for a token that does not exist: nothing about other accounts.
+        raise NotFound("no such token: it may have been deleted; reload your token list.")
+    if token.is_revoked:
+        return token
+    token.revoked_at = timezone.now()
+    token.revoked_reason = reason[:200]
+    token.save(update_fields=["revoked_at", "revoked_reason"])
+    record_event(
+        user=token.user,
+        tag="account:token:revoked",
+        request=request,
+        token_id=token.pk,
+        name=token.name,
+        reason=token.revoked_reason,
+    )
+    emails.send_token_revoked_email(token=token)
+    return token
+
+
+def token_record_use(*, token: Token, request: HttpRequest | None) -> None:
+    """Remember when and from where the token was last used (one UPDATE, no event)."""
+    now = timezone.now()
+    ip = client_ip(request)
+    Token.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
+    token.last_used_at, token.last_used_ip = now, ip
+
+
+@transaction.atomic
+def token_revoke_leaked(*, token: Token, url: str, source: str) -> bool:
+    """Revoke a token found in public; returns whether it was still active."""
+    token = Token.objects.select_for_update().select_related("user").get(pk=token.pk)
+    was_active = not token.is_revoked
+    if was_active:
+        token.revoked_at = timezone.now()
+        token.revoked_reason = f"found in public ({source or 'unknown source'})"[:200]
+        token.save(update_fields=["revoked_at", "revoked_reason"])
+    record_event(
+        user=token.user,
+        tag="account:token:leaked",
+        token_id=token.pk,
+        name=token.name,
+        url=url[:500],
+        source=source[:100],
+        revoked=was_active,
+    )
+    emails.send_token_leaked_email(token=token, url=url, source=source)
+    return was_active
