@@ -240,6 +240,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Packages -------------------------------------------------------------------------
 TOKEN_PREFIX = env("TOKEN_PREFIX", default="wharf")
+# Where GitHub publishes the keys that sign secret-scanning (leaked token) reports.
+GITHUB_SECRET_SCANNING_KEYS_URL = env(
+    "GITHUB_SECRET_SCANNING_KEYS_URL",
+    default="https://api.github.com/meta/public_keys/secret_scanning",
+)
 MAX_FILE_SIZE = env.int("MAX_FILE_SIZE", default=100 * 1024 * 1024)
 MAX_PROJECT_SIZE = env.int("MAX_PROJECT_SIZE", default=10 * 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from packages.names import normalize, similarity_key
 
 PASSWORD = "correct horse battery staple"
 
@@ -67,3 +70,87 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     name = "Authenticator app"
     confirmed = True
+
+
+class TokenFactory(factory.django.DjangoModelFactory):
+    """An API token; the raw secret is on `.raw` (as if just shown to its owner)."""
+
+    class Meta:
+        model = "tokens.Token"
+
+    user = factory.SubFactory(UserFactory, verified=True)
+    name = factory.Sequence(lambda n: f"token {n}")
+    projects = factory.LazyFunction(list)
+
+    class Params:
+        expired = factory.Trait(
+            expires_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+        )
+        revoked = factory.Trait(
+            revoked_at=factory.LazyFunction(timezone.now), revoked_reason="revoked by its owner"
+        )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from tokens import secrets as token_secrets
+
+        # Accept Project objects as well as names: TokenFactory(projects=[project]).
+        kwargs["projects"] = [getattr(p, "normalized_name", p) for p in kwargs["projects"]]
+        public_id, raw = token_secrets.generate()
+        kwargs.setdefault("public_id", public_id)
+        kwargs.setdefault("secret_hash", token_secrets.hash_token(raw))
+        token = super()._create(model_class, *args, **kwargs)
+        token.raw = raw
+        return token
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "packages.Project"
+
+    name = factory.Sequence(lambda n: f"project-{n}")
+    normalized_name = factory.LazyAttribute(lambda p: normalize(p.name))
+    similarity_key = factory.LazyAttribute(lambda p: similarity_key(p.name))
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "packages.Role"
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "Owner"
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "packages.Release"
+
+    project = factory.SubFactory(ProjectFactory)
+    version = factory.Sequence(lambda n: f"1.{n}")
+    canonical_version = factory.LazyAttribute(lambda r: r.version)
+    summary = "A test release"
+
+
+class FileFactory(factory.django.DjangoModelFactory):
+    """A File row without bytes in storage (for listing tests; uploads make real ones)."""
+
+    class Meta:
+        model = "packages.File"
+
+    release = factory.SubFactory(ReleaseFactory)
+    filename = factory.LazyAttribute(
+        lambda f: (
+            f"{f.release.project.normalized_name.replace('-', '_')}-{f.release.version}"
+            "-py3-none-any.whl"
+        )
+    )
+    packagetype = "bdist_wheel"
+    python_version = "py3"
+    size = 1234
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    blake2_256 = factory.Sequence(lambda n: f"{n:064x}")
+    md5 = factory.Sequence(lambda n: f"{n:032x}")
+    path = factory.LazyAttribute(
+        lambda f: f"{f.sha256[:2]}/{f.sha256[2:4]}/{f.sha256}/{f.filename}"
+    )

@@ -1,5 +1,19 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from . import leaks, views
+
 app_name = "tokens"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("manage/account/tokens/", views.token_list, name="list"),
+    path("manage/account/tokens/new/", views.token_create, name="create"),
+    path("manage/account/tokens/<int:pk>/revoke/", views.token_revoke, name="revoke"),
+    path("manage/project/<str:name>/tokens/", views.project_tokens, name="project"),
+    path(
+        "manage/project/<str:name>/tokens/new/", views.project_token_create, name="project_create"
+    ),
+    path("_/secrets/disclose-token", leaks.disclose_token, name="disclose"),
+    path("_/github/disclose-token", leaks.disclose_token, name="disclose_github"),
+]

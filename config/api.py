@@ -1,0 +1,83 @@
+"""The base of every /api/v1/ view: who may call it, and how errors are documented.
+
+Authentication is HTTP Basic (username + password, plus X-OTP for 2FA accounts) or a
+browser session with CSRF. API tokens are refused: they are for uploads only.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import APIView
+
+from tokens.authentication import ApiBasicAuthentication
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Bad input; `detail` says what to fix."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in (API tokens are refused)."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed; `detail` says why."),
+    404: OpenApiResponse(ErrorSerializer, description="Not found; `detail` says what."),
+    409: OpenApiResponse(ErrorSerializer, description="Conflicts with the current state."),
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The documented error responses for codes."""
+    return {code: _ERRORS[code] for code in codes}
+
+
+_paginated: dict[type, type] = {}
+
+
+def paginated(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of a page of serializer_class, as `Pagination` answers it."""
+    if serializer_class not in _paginated:
+        name = serializer_class.__name__.removesuffix("Serializer").removesuffix("Output")
+        _paginated[serializer_class] = type(
+            f"Paginated{name}List",
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": serializer_class(many=True),
+            },
+        )
+    return _paginated[serializer_class]
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ApiView(APIView):
+    # Basic first, so an anonymous call gets 401 with a WWW-Authenticate challenge.
+    authentication_classes = [ApiBasicAuthentication, SessionAuthentication]
+
+    def paginate(self, queryset, serializer_class):
+        """A paginated response of queryset rendered with serializer_class."""
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset, self.request, self)
+        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class ApiBasicScheme(OpenApiAuthenticationExtension):
+    target_class = "tokens.authentication.ApiBasicAuthentication"
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "Username (or email) and password; 2FA accounts add an X-OTP header "
+            "with a current authenticator-app code. API tokens are refused.",
+        }

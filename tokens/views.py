@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from config.errors import WharfError
+
+from . import services
+from .forms import ProjectTokenCreateForm, TokenCreateForm
+from .models import Token
+
+
+def _my_project_names(user) -> list[str]:
+    from packages.models import Project
+
+    return list(Project.objects.visible_to(user).values_list("normalized_name", flat=True))
+
+
+def _my_project(user, name: str):
+    """The project named name if user has a role on it; 404 otherwise (nothing leaks)."""
+    from packages.models import Project
+    from packages.permissions import role_of
+
+    project = Project.objects.for_name(name).first()
+    if project is None or role_of(user, project) is None:
+        raise Http404("You have no project by that name.")
+    return project
+
+
+def _created(request: HttpRequest, token: Token, raw: str) -> HttpResponse:
+    """The only page that ever shows the secret; never cached."""
+    response = render(
+        request,
+        "tokens/created.html",
+        {"token": token, "raw": raw, "upload_url": f"{settings.SITE_URL}/legacy/"},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    tokens = Token.objects.for_user(request.user)
+    return render(request, "tokens/list.html", {"tokens": tokens})
+
+
+@login_required
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenCreateForm(request.POST or None, project_names=_my_project_names(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = services.token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                projects=form.cleaned_data["scope_projects"],
+                expires_at=form.expires_at,
+                request=request,
+            )
+        except WharfError as error:
+            form.add_error(None, error.message)
+        else:
+            return _created(request, token, raw)
+    return render(request, "tokens/create.html", {"form": form, "project": None})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(Token, pk=pk, user=request.user)
+    services.token_revoke(token=token, by=request.user, request=request)
+    messages.success(request, f"The token “{token.name}” is revoked: it can no longer upload.")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("tokens:list")
+
+
+@login_required
+def project_tokens(request: HttpRequest, name: str) -> HttpResponse:
+    from packages.models import Role
+    from packages.permissions import Action, can
+
+    project = _my_project(request.user, name)
+    mine = Token.objects.for_user(request.user).able_to_upload_to(project.normalized_name)
+    is_owner = can(request.user, Action.MANAGE_ROLES, project)
+    others = Token.objects.none()
+    if is_owner:
+        collaborators = Role.objects.filter(project=project).exclude(user=request.user)
+        others = (
+            Token.objects.filter(user__in=collaborators.values("user"))
+            .able_to_upload_to(project.normalized_name)
+            .select_related("user")
+            .order_by("user__username", "-created")
+        )
+    return render(
+        request,
+        "tokens/project.html",
+        {"project": project, "tokens": mine, "is_owner": is_owner, "others": others},
+    )
+
+
+@login_required
+def project_token_create(request: HttpRequest, name: str) -> HttpResponse:
+    project = _my_project(request.user, name)
+    form = ProjectTokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = services.token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                projects=[project.normalized_name],
+                expires_at=form.expires_at,
+                request=request,
+            )
+        except WharfError as error:
+            form.add_error(None, error.message)
+        else:
+            return _created(request, token, raw)
+    return render(request, "tokens/create.html", {"form": form, "project": project})
