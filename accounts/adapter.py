@@ -11,6 +11,10 @@ from .emails import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, then our second factor (accounts.stages.TwoFactorStage)."""
+        return [*super().get_login_stages(), "accounts.stages.TwoFactorStage"]
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         message = self.render_mail(template_prefix, email, context)
         html = None

@@ -88,7 +88,6 @@ class WebAuthnDevice(TimestampMixin, Device):
     credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url")
     credential_data = models.BinaryField(help_text="fido2 AttestedCredentialData bytes")
     sign_count = models.PositiveBigIntegerField(default=0)
-    created = models.DateTimeField(auto_now_add=True)
 
     class Meta(Device.Meta):
         verbose_name = "security key"
@@ -102,8 +101,6 @@ class RecoveryCodeDevice(ThrottlingMixin, TimestampMixin, Device):
     """The account's set of single-use recovery codes, stored only as SHA-256 hashes."""
 
     factor_name = "recovery_code"
-
-    created = models.DateTimeField(auto_now_add=True)
 
     class Meta(Device.Meta):
         verbose_name = "recovery code set"

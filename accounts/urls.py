@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("manage/account/", views.account, name="account"),
+    path("", include("accounts.twofactor_urls")),
 ]

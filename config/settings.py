@@ -196,6 +196,10 @@ ACCOUNT_RATE_LIMITS = {
 # --- Two-factor -----------------------------------------------------------------------
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Wharf")
 OTP_TOTP_TOLERANCE = 1
+# A sign-in waiting for its second factor expires after this many seconds (allauth's stage).
+ACCOUNT_LOGIN_TIMEOUT = env.int("ACCOUNT_LOGIN_TIMEOUT", default=300)
+# Sensitive actions need the password (and second factor) entered within this many seconds.
+REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=300)
 
 # --- Email: every message goes out through a celery task --------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -129,3 +129,21 @@ def user_client(client: Client, user: User) -> Client:
 def staff_client(client: Client, staff: User) -> Client:
     """A client signed in as `staff`, second factor passed."""
     return login_verified(client, staff)
+
+
+def mark_reauthenticated(client: Client) -> Client:
+    """Bypass re-authentication: as if the password (and factor) were entered just now."""
+    import time
+
+    from accounts.reauth import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = time.time()
+    session.save()
+    return client
+
+
+@pytest.fixture
+def reauthed_client(user_client: Client) -> Client:
+    """`user_client`, re-authenticated: sensitive actions (@reauth_required) go through."""
+    return mark_reauthenticated(user_client)

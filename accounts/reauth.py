@@ -1,0 +1,82 @@
+"""Re-authentication ("sudo mode") for sensitive actions.
+
+A view wrapped in @reauth_required runs only if the password (and, for an account with
+two-factor, a second factor) was entered in this session within REAUTH_MAX_AGE seconds.
+Otherwise the user is sent to /manage/account/reauthenticate/?next=<where they were>.
+Signing in counts: the login stage marks the session when the password and factor pass.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+SESSION_KEY = "wharf_reauthenticated_at"
+DEFAULT_MAX_AGE = 300
+REAUTH_MESSAGE = "Confirm it's you: enter your password (and second factor) to continue."
+
+
+def max_age() -> int:
+    return int(getattr(settings, "REAUTH_MAX_AGE", DEFAULT_MAX_AGE))
+
+
+def mark_reauthenticated(request: HttpRequest) -> None:
+    """Record that the password (and second factor, if any) were just entered."""
+    request.session[SESSION_KEY] = time.time()
+
+
+def is_recently_authenticated(request: HttpRequest) -> bool:
+    at = request.session.get(SESSION_KEY)
+    return isinstance(at, (int, float)) and 0 <= time.time() - at <= max_age()
+
+
+def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
+    """candidate if it is a path on this site, otherwise default."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(candidate)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return default
+
+
+def reauth_url(request: HttpRequest) -> str:
+    """Where to re-authenticate, returning afterwards to the page the user was on."""
+    if request.method in ("GET", "HEAD"):
+        back = request.get_full_path()
+    else:
+        # A form's POST cannot be replayed after the detour: return to the page holding it.
+        back = safe_next(request, request.META.get("HTTP_REFERER"), reverse("accounts:two_factor"))
+    return reverse("accounts:reauthenticate") + "?" + urlencode({"next": back})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.content_type == "application/json" or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run the view only after a recent password (+ second factor) check; else ask for one."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if is_recently_authenticated(request):
+            return view(request, *args, **kwargs)
+        url = reauth_url(request)
+        if _wants_json(request):
+            return JsonResponse({"detail": REAUTH_MESSAGE, "reauth_url": url}, status=403)
+        return HttpResponseRedirect(url)
+
+    wrapper.reauth_required = True  # type: ignore[attr-defined]
+    return wrapper

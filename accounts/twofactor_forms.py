@@ -1,0 +1,40 @@
+"""Forms for the two-factor pages: validation and cleaning only."""
+
+from __future__ import annotations
+
+from django import forms
+
+METHOD_CHOICES = [("totp", "Authenticator app code"), ("recovery_code", "Recovery code")]
+
+
+class TOTPConfirmForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class SecondFactorCodeForm(forms.Form):
+    """An authenticator-app code or a recovery code, at sign-in or re-authentication."""
+
+    method = forms.ChoiceField(choices=METHOD_CHOICES, initial="totp")
+    code = forms.CharField(
+        max_length=40, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+    )
+
+
+class ReauthenticateForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    method = forms.ChoiceField(choices=METHOD_CHOICES, required=False)
+    code = forms.CharField(
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
+class KeyLabelForm(forms.Form):
+    label = forms.CharField(max_length=64)
