@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 
 from .emails import queue_email
+from .models import User
+
+
+def account_for_credentials(credentials: dict[str, Any]) -> User | None:
+    """The account a sign-in attempt names, by email address or by username (any case)."""
+    from allauth.account.models import EmailAddress
+
+    email = str(credentials.get("email") or "").strip()
+    if email:
+        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        if address is not None:
+            return address.user
+        return User.objects.filter(email__iexact=email).first()
+    username = str(credentials.get("username") or "").strip()
+    if username:
+        return User.objects.filter(username__iexact=username).first()
+    return None
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,7 +36,17 @@ class AccountAdapter(DefaultAccountAdapter):
         """allauth's stages, then our second factor (accounts.stages.TwoFactorStage)."""
         return [*super().get_login_stages(), "accounts.stages.TwoFactorStage"]
 
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": (
+            "Too many failed sign-in attempts for this account. Wait a few minutes and try "
+            "again, or reset your password."
+        ),
+        "username_taken": "That username is taken. Choose another one.",
+    }
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        context = {"SITE_URL": settings.SITE_URL, **context}
         message = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(message, "alternatives", []):
@@ -27,8 +58,6 @@ class AccountAdapter(DefaultAccountAdapter):
         self, template_prefix: str, user: Any, context: dict[str, Any] | None = None, email=None
     ) -> None:
         """Security notifications go to every verified address of the account."""
-        from django.conf import settings
-
         if not settings.ACCOUNT_EMAIL_NOTIFICATIONS:
             return
         ctx = {"user": user, **self.get_notification_context(user), **(context or {})}
@@ -39,4 +68,23 @@ class AccountAdapter(DefaultAccountAdapter):
         request: HttpRequest | None = getattr(self, "request", None)
         from .events import client_ip, client_user_agent
 
-        return {"ip": client_ip(request), "user_agent": client_user_agent(request)}
+        return {
+            "ip": client_ip(request) or "unknown",
+            "user_agent": client_user_agent(request) or "unknown",
+            "timestamp": timezone.now(),
+        }
+
+    def get_email_confirmation_url(self, request: HttpRequest | None, emailconfirmation) -> str:
+        """Links in mail point at SITE_URL, never at whatever Host header the request carried."""
+        return settings.SITE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return settings.SITE_URL + path.replace("UID-KEY", quote(key))
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Count failed sign-ins per account, whether it is named by username or by email."""
+        user = account_for_credentials(credentials)
+        if user is not None:
+            return f"account:{user.pk}"
+        return super()._get_login_attempts_cache_key(request, **credentials)

@@ -1,0 +1,49 @@
+"""Password reset only to verified addresses (allauth's reset form, with our policy).
+
+Kept out of forms.py: allauth's forms module imports our SignupForm from there, and this
+form subclasses one of allauth's, so living together would be a circular import.
+"""
+
+from __future__ import annotations
+
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.internal.flows.password_reset import request_password_reset
+from allauth.account.models import EmailAddress
+from django.contrib.auth.tokens import default_token_generator
+from django.http import HttpRequest
+
+from .emails import send_templated_email
+from .models import User
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """Reset links go only to verified addresses; an unverified one is told about /recovery/.
+
+    The page after submitting is the same whatever the address, so it reveals nothing.
+    """
+
+    def save(self, request: HttpRequest, **kwargs) -> str:
+        email = self.cleaned_data["email"]
+        verified_owners = [
+            address.user
+            for address in EmailAddress.objects.filter(
+                email__iexact=email, verified=True, user__is_active=True
+            ).select_related("user")
+        ]
+        if verified_owners:
+            request_password_reset(request, email, verified_owners, default_token_generator)
+        elif self._known_unverified(email):
+            send_templated_email(
+                to=[email], template="password_reset_unverified", context={"email": email}
+            )
+        else:
+            # Unknown address: allauth's usual "no account with this address" mail.
+            request_password_reset(request, email, [], default_token_generator)
+        return email
+
+    @staticmethod
+    def _known_unverified(email: str) -> bool:
+        return (
+            EmailAddress.objects.filter(email__iexact=email).exists()
+            or User.objects.filter(email__iexact=email).exists()
+        )

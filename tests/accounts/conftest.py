@@ -1,0 +1,40 @@
+"""Helpers for the account tests: reading links out of mail, signing up through the form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.factories import PASSWORD
+
+NEW_PASSWORD = "tidal basin lantern 42"
+
+
+def link_in(message, path_prefix: str) -> str:
+    """The path of the first link in a mail whose path starts with path_prefix."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S*)", message.body)
+    assert match, f"no {path_prefix} link in: {message.body}"
+    return match.group(1)
+
+
+def signup_data(**overrides: str) -> dict[str, str]:
+    data = {
+        "username": "Alice",
+        "email": "alice@example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "agree_terms": "on",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def signed_up(client: Client, mailoutbox, db):
+    """A fresh signup through the form: (client signed in, the verification mail)."""
+    response = client.post("/accounts/signup/", signup_data())
+    assert response.status_code == 302, response.content
+    assert len(mailoutbox) == 1
+    return client, mailoutbox[0]
