@@ -13,4 +13,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic work; apps add their entries here so the whole schedule reads in one place.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Account recovery: expire unverified tickets, complete waited-out ones, remind staff.
+    "recovery-process-tickets": {
+        "task": "recovery.tasks.process_recovery_tickets",
+        "schedule": 15 * 60,
+    },
+}

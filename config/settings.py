@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -254,6 +255,19 @@ GITHUB_SECRET_SCANNING_KEYS_URL = env(
 MAX_FILE_SIZE = env.int("MAX_FILE_SIZE", default=100 * 1024 * 1024)
 MAX_PROJECT_SIZE = env.int("MAX_PROJECT_SIZE", default=10 * 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Account recovery: staff review; approval waits so the real owner can still cancel ----
+RECOVERY_WAITING_PERIOD = timedelta(hours=env.float("RECOVERY_WAITING_PERIOD_HOURS", default=24))
+RECOVERY_LINK_LIFETIME = timedelta(days=3)  # contact verification and "answer" links
+RECOVERY_CANCEL_LINK_LIFETIME = timedelta(days=30)  # the owner's "this wasn't me" link
+RECOVERY_PASSWORD_LINK_LIFETIME = timedelta(hours=6)  # the new-password link, one use
+RECOVERY_UNVERIFIED_CLOSE_AFTER = timedelta(days=3)
+RECOVERY_STAFF_REMINDER_AFTER = timedelta(hours=48)
+RECOVERY_RATE_LIMITS = {"ip": (5, 3600), "account": (3, 86400)}  # (requests, seconds)
+# The repository challenge fetches claimant-chosen URLs: private addresses only in tests.
+RECOVERY_CHALLENGE_ALLOW_PRIVATE_HOSTS = env.bool(
+    "RECOVERY_CHALLENGE_ALLOW_PRIVATE_HOSTS", default=False
+)
 
 # --- Security headers: strict whenever the site is served over HTTPS ----------------------
 SESSION_COOKIE_HTTPONLY = True

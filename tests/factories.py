@@ -154,3 +154,21 @@ class FileFactory(factory.django.DjangoModelFactory):
     path = factory.LazyAttribute(
         lambda f: f"{f.sha256[:2]}/{f.sha256[2:4]}/{f.sha256}/{f.filename}"
     )
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A recovery ticket whose contact email is confirmed (status open) unless told otherwise."""
+
+    class Meta:
+        model = "recovery.Ticket"
+
+    account = factory.SubFactory(UserFactory)
+    claimed_account = factory.LazyAttribute(lambda t: t.account.username if t.account else "nobody")
+    contact_email = factory.Sequence(lambda n: f"claimant{n}@example.org")
+    status = "open"
+    contact_verified_at = factory.LazyFunction(timezone.now)
+    lost = factory.LazyFunction(lambda: ["password"])
+    agreed_code_of_conduct_at = factory.LazyFunction(timezone.now)
+    acknowledged_review_time_at = factory.LazyFunction(timezone.now)
+    ip_address = "203.0.113.7"
+    user_agent = "Mozilla/5.0 (claimant)"

@@ -1,0 +1,262 @@
+"""Staff review of recovery tickets: evidence read-only; every change is a button on a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django_otp import devices_for_user
+
+from accounts.models import AccountEvent, User
+from config.errors import NotAllowed, NotFound, WharfError
+
+from . import services
+from .checks import compute_checks
+from .models import Ticket
+from .permissions import SUPPORT_STAFF_GROUP, Action, can
+
+
+class AccountMatchedFilter(admin.SimpleListFilter):
+    title = "account matched"
+    parameter_name = "matched"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No such account")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(account__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(account__isnull=True)
+        return queryset
+
+
+def _countdown(ticket: Ticket) -> str:
+    left = ticket.waiting_left
+    if left is None:
+        return ""
+    if not left:
+        return "due now"
+    hours, rest = divmod(int(left.total_seconds()), 3600)
+    return f"{hours} h {rest // 60} min left"
+
+
+def account_overview(user: User) -> dict[str, Any]:
+    """What staff need to know about the account under claim, ready to display."""
+    from packages.models import Role
+    from tokens.models import Token
+
+    return {
+        "user": user,
+        "emails": [
+            {"email": a.email, "verified": a.verified, "primary": a.primary}
+            for a in user.emailaddress_set.all()
+        ],
+        "devices": [
+            {
+                "kind": type(d).__name__,
+                "name": d.name,
+                "confirmed": d.confirmed,
+            }
+            for d in devices_for_user(user, confirmed=None)
+        ],
+        "tokens": list(Token.objects.filter(user=user).order_by("-created")[:50]),
+        "roles": list(Role.objects.filter(user=user).select_related("project")),
+        "events": list(AccountEvent.objects.for_user(user)[:20]),
+        "usable_password": user.has_usable_password(),
+    }
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "status",
+        "claimed_account",
+        "account",
+        "contact_email",
+        "age",
+        "assigned_to",
+        "countdown",
+    )
+    list_filter = (
+        "status",
+        AccountMatchedFilter,
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+        "created",
+    )
+    search_fields = (
+        "reference",
+        "claimed_account",
+        "contact_email",
+        "account__username",
+        "account__emailaddress__email",
+    )
+    list_select_related = ("account", "assigned_to")
+    date_hierarchy = "created"
+    change_form_template = "admin/recovery/ticket/change_form.html"
+    fieldsets = (
+        (
+            "Claim",
+            {
+                "fields": (
+                    "reference",
+                    "status",
+                    "claimed_account",
+                    "account",
+                    "contact_email",
+                    "contact_verified_at",
+                    "lost",
+                    "created",
+                    "ip_address",
+                    "user_agent",
+                )
+            },
+        ),
+        (
+            "Evidence",
+            {
+                "fields": (
+                    "repository_urls",
+                    "claimed_projects",
+                    "claimed_last_sign_in",
+                    "other_evidence",
+                    "agreed_code_of_conduct_at",
+                    "acknowledged_review_time_at",
+                )
+            },
+        ),
+        (
+            "Decision",
+            {
+                "fields": (
+                    "assigned_to",
+                    "remedies",
+                    "approved_at",
+                    "effective_at",
+                    "countdown",
+                    "closed_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = ("countdown",)
+
+    @admin.display(description="age", ordering="created")
+    def age(self, ticket: Ticket) -> str:
+        return timesince(ticket.created, timezone.now())
+
+    @admin.display(description="takes effect in")
+    def countdown(self, ticket: Ticket) -> str:
+        return _countdown(ticket)
+
+    # Status and evidence change only through the actions below, never by editing.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return can(request.user, Action.VIEW)
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [
+            path("<path:object_id>/act/<str:action>/", act, name="recovery_ticket_act"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is not None and self.has_view_permission(request, ticket):
+            staff = User.objects.filter(is_active=True, is_staff=True).filter(
+                groups__name=SUPPORT_STAFF_GROUP
+            ) | User.objects.filter(is_active=True, is_staff=True, is_superuser=True)
+            extra_context = {
+                **(extra_context or {}),
+                "ticket": ticket,
+                "checks": compute_checks(ticket),
+                "account": account_overview(ticket.account) if ticket.account else None,
+                "audit_trail": ticket.events.select_related("actor"),
+                "challenges": ticket.challenges.all(),
+                "countdown": _countdown(ticket),
+                "can_review": can(request.user, Action.REVIEW),
+                "can_approve": can(request.user, Action.APPROVE),
+                "is_reviewable": ticket.status in Ticket.REVIEWABLE,
+                "can_reject": ticket.status in (*Ticket.REVIEWABLE, Ticket.Status.APPROVED),
+                "is_final": ticket.is_final,
+                "remedy_choices": Ticket.Remedy.choices,
+                "assignees": staff.distinct().order_by("username"),
+                "act_url": reverse("admin:recovery_ticket_act", args=[ticket.pk, "ACTION"]),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def act_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """One button on the ticket page: call the matching service, then back to the ticket."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is None or not self.has_view_permission(request, ticket):
+            raise PermissionDenied
+        data = request.POST
+        staff = request.user
+        try:
+            if action == "assign":
+                assignee = None
+                if data.get("assignee"):
+                    assignee = User.objects.filter(pk=data["assignee"]).first()
+                services.ticket_assign(ticket=ticket, staff=staff, assignee=assignee)
+                done = f"Assigned to {assignee or 'nobody'}."
+            elif action == "note":
+                services.ticket_add_note(ticket=ticket, staff=staff, note=data.get("note", ""))
+                done = "Note added."
+            elif action == "request_info":
+                services.ticket_request_info(
+                    ticket=ticket, staff=staff, question=data.get("question", "")
+                )
+                done = "Question sent to the claimant."
+            elif action == "approve":
+                services.ticket_approve(
+                    ticket=ticket,
+                    staff=staff,
+                    remedies=data.getlist("remedies"),
+                    reason=data.get("reason", ""),
+                )
+                done = "Approved; it takes effect after the waiting period."
+            elif action == "reject":
+                services.ticket_reject(ticket=ticket, staff=staff, reason=data.get("reason", ""))
+                done = "Rejected; the claimant was told why."
+            elif action == "spam":
+                services.ticket_mark_spam(ticket=ticket, staff=staff, reason=data.get("reason", ""))
+                done = "Marked as spam."
+            elif action == "challenge":
+                services.challenge_send(
+                    ticket=ticket, staff=staff, repository_url=data.get("repository_url", "")
+                )
+                done = "Challenge sent to the claimant."
+            elif action == "check_challenge":
+                challenge = ticket.challenges.filter(pk=data.get("challenge") or 0).first()
+                if challenge is None:
+                    raise NotFound("No such challenge on this ticket; reload the page.")
+                challenge = services.challenge_check(challenge=challenge, staff=staff)
+                done = f"Challenge checked: {challenge.result}."
+            else:
+                raise NotFound(f"Unknown action {action!r}; use the buttons on the ticket page.")
+        except NotAllowed:
+            raise
+        except WharfError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, done)
+        return redirect("admin:recovery_ticket_change", ticket.pk)
