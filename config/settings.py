@@ -255,6 +255,12 @@ GITHUB_SECRET_SCANNING_KEYS_URL = env(
 MAX_FILE_SIZE = env.int("MAX_FILE_SIZE", default=100 * 1024 * 1024)
 MAX_PROJECT_SIZE = env.int("MAX_PROJECT_SIZE", default=10 * 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Upload policies: password uploads (refused anyway for accounts with 2FA: they use tokens),
+# and an index-wide rule that only accounts with two-factor authentication may publish.
+PASSWORD_UPLOADS_ALLOWED = env.bool("PASSWORD_UPLOADS_ALLOWED", default=True)
+TWO_FACTOR_REQUIRED_TO_PUBLISH = env.bool("TWO_FACTOR_REQUIRED_TO_PUBLISH", default=False)
+# How long an Owner's invitation to a project stays open.
+ROLE_INVITATION_DAYS = env.int("ROLE_INVITATION_DAYS", default=7)
 
 # --- Account recovery: staff review; approval waits so the real owner can still cancel ----
 RECOVERY_WAITING_PERIOD = timedelta(hours=env.float("RECOVERY_WAITING_PERIOD_HOURS", default=24))

@@ -1,0 +1,573 @@
+"""The legacy upload API (`/legacy/`, what `twine upload` speaks): authenticate, validate, store.
+
+Every refusal is a WharfError whose one-line message says what to do; the view turns it
+into a plain response with the message in the HTTP reason phrase (all twine prints).
+Files are written to storage first, then the rows in one transaction; if the database
+part fails the file is deleted again, so no file is left without a row or a row without
+a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from packaging.metadata import InvalidMetadata, Metadata
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_version,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from accounts.events import client_ip
+from accounts.twofactor import user_has_two_factor
+from config.errors import NotAllowed, WharfError
+
+from . import simple
+from .models import File, FilenameUse, Project, ProjectEvent, Release, Role
+from .names import is_valid_name, normalize, similarity_key
+from .permissions import Action, can
+from .storage import delete_quietly, file_key, save_exactly
+from .storage import exists as storage_exists
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from tokens.models import Token
+
+# The METADATA / PKG-INFO we read from an archive; real ones are a few kB.
+MAX_METADATA_SIZE = 2 * 1024 * 1024
+
+
+class Unauthenticated(WharfError):
+    status_code = 401
+
+
+@dataclass
+class Uploader:
+    """Who is uploading, and with which API token (None for a password)."""
+
+    user: User
+    token: Token | None = None
+
+
+@dataclass
+class Upload:
+    """A checked upload request: the file, its digests and its parsed metadata."""
+
+    content: UploadedFile
+    filename: str
+    packagetype: str
+    python_version: str
+    metadata: Metadata
+    sha256: str
+    blake2_256: str
+    md5: str
+    size: int
+    metadata_file: bytes | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def normalized_name(self) -> str:
+        return normalize(self.metadata.name)
+
+
+def _url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+# --- authentication -----------------------------------------------------------------------
+
+
+def authenticate_uploader(request: HttpRequest) -> Uploader:
+    """The uploader named by the request's HTTP Basic credentials, or a refusal saying why."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise Unauthenticated(
+            "authentication required: upload with username __token__ and an API token as "
+            "the password (or your username and password where allowed)."
+        )
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise NotAllowed(
+            "malformed Basic credentials: send base64 of 'username:password'."
+        ) from error
+    username, _, password = decoded.partition(":")
+    if username == "__token__":
+        try:
+            from tokens.authentication import authenticate_upload_token
+        except ImportError as error:  # the tokens app not installed: say so plainly
+            raise NotAllowed(
+                "API tokens are not available yet on this index: upload with your username "
+                "and password."
+            ) from error
+        return authenticate_upload_token(password, request)
+    if not settings.PASSWORD_UPLOADS_ALLOWED:
+        raise NotAllowed(
+            "uploading with a password is turned off on this index: create an API token at "
+            f"{_url('/manage/account/tokens/')} and upload with username __token__."
+        )
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise NotAllowed(
+            "invalid username or password: check them, or upload with username __token__ "
+            f"and an API token from {_url('/manage/account/tokens/')}"
+        )
+    if user_has_two_factor(user):
+        raise NotAllowed(
+            f"user '{user.username}' has two-factor authentication on, so uploads need an API "
+            f"token: create one at {_url('/manage/account/tokens/')} and upload with username "
+            "__token__."
+        )
+    return Uploader(user=user)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _field(request: HttpRequest, name: str) -> str:
+    return (request.POST.get(name) or "").strip()
+
+
+def _digests(content: UploadedFile) -> tuple[str, str, str, int]:
+    sha256, blake2, md5 = (
+        hashlib.sha256(),
+        hashlib.blake2b(digest_size=32),
+        hashlib.md5(usedforsecurity=False),
+    )
+    size = 0
+    content.seek(0)
+    for chunk in content.chunks():
+        size += len(chunk)
+        for digest in (sha256, blake2, md5):
+            digest.update(chunk)
+    content.seek(0)
+    return sha256.hexdigest(), blake2.hexdigest(), md5.hexdigest(), size
+
+
+def _read_limited(stream: IO[bytes], filename: str) -> bytes:
+    data = stream.read(MAX_METADATA_SIZE + 1)
+    if len(data) > MAX_METADATA_SIZE:
+        raise WharfError(f"invalid distribution: the metadata file in '{filename}' is too large.")
+    return data
+
+
+def _wheel_metadata(content: UploadedFile, filename: str) -> bytes:
+    try:
+        with zipfile.ZipFile(content) as archive:
+            names = [n for n in archive.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
+            if len(names) != 1:
+                raise WharfError(
+                    f"invalid wheel: '{filename}' must contain exactly one "
+                    "<name>-<version>.dist-info/METADATA; rebuild it with a current build tool."
+                )
+            with archive.open(names[0]) as member:
+                return _read_limited(member, filename)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+        raise WharfError(
+            f"invalid wheel: '{filename}' is not a readable zip archive; rebuild it."
+        ) from error
+    finally:
+        content.seek(0)
+
+
+def _sdist_metadata(content: UploadedFile, filename: str) -> bytes:
+    try:
+        with tarfile.open(fileobj=content, mode="r:gz") as archive:
+            for member in archive:
+                parts = member.name.strip("/").split("/")
+                if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
+                    stream = archive.extractfile(member)
+                    if stream is not None:
+                        return _read_limited(stream, filename)
+    except (tarfile.TarError, OSError, EOFError, zlib_error()) as error:
+        raise WharfError(
+            f"invalid sdist: '{filename}' is not a readable .tar.gz archive; rebuild it."
+        ) from error
+    finally:
+        content.seek(0)
+    raise WharfError(
+        f"invalid sdist: '{filename}' has no <name>-<version>/PKG-INFO; build it with a "
+        "current build tool (python -m build --sdist)."
+    )
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def _parse_metadata(raw: bytes, filename: str) -> Metadata:
+    try:
+        return Metadata.from_email(raw, validate=True)
+    except ExceptionGroup as group:
+        problems = "; ".join(str(e) for e in group.exceptions)
+    except (InvalidMetadata, ValueError) as error:
+        problems = str(error)
+    raise WharfError(
+        f"invalid metadata in '{filename}': {problems}. Fix the project's metadata and rebuild."
+    )
+
+
+def read_upload(request: HttpRequest) -> Upload:
+    """Check the multipart body twine sends and the distribution in it, or refuse."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.MAX_FILE_SIZE + 1024 * 1024:
+        raise WharfError(_too_large(length))
+    try:
+        post, files = request.POST, request.FILES
+    except Exception as error:  # noqa: BLE001 - any malformed body is the client's problem
+        raise WharfError(
+            f"the upload request could not be read ({error}); upload with twine."
+        ) from error
+    action = post.get(":action", "")
+    if action != "file_upload":
+        raise WharfError(
+            f"unsupported :action {action!r}: this endpoint accepts file_upload; use twine upload."
+        )
+    if post.get("protocol_version", "1") != "1":
+        raise WharfError("unknown protocol_version: this endpoint speaks protocol 1 (twine).")
+    content = files.get("content")
+    if content is None:
+        raise WharfError("the upload has no file in its 'content' field; upload with twine.")
+    name, version = _field(request, "name"), _field(request, "version")
+    if not name or not version:
+        raise WharfError("the upload is missing 'name' or 'version'; upload with twine.")
+    if not is_valid_name(name):
+        raise WharfError(
+            f"invalid project name {name!r}: use ASCII letters, digits, '.', '_' and '-', "
+            "starting and ending with a letter or digit."
+        )
+    try:
+        parsed_version = Version(version)
+    except InvalidVersion as error:
+        raise WharfError(
+            f"invalid version {version!r}: versions must follow PEP 440 (for example 1.0.2)."
+        ) from error
+    if parsed_version.local is not None:
+        raise WharfError(
+            f"local versions like {version!r} can't be uploaded: drop the '+...' part."
+        )
+
+    filename = content.name or ""
+    filetype = _field(request, "filetype")
+    if filename.endswith(".whl"):
+        expected_type = File.PackageType.WHEEL
+        try:
+            file_name, file_version, _build, tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename as error:
+            raise WharfError(f"invalid wheel filename {filename!r}: {error}.") from error
+        python_version = ".".join(sorted({t.interpreter for t in tags}))
+    elif filename.endswith(".tar.gz"):
+        expected_type = File.PackageType.SDIST
+        try:
+            file_name, file_version = parse_sdist_filename(filename)
+        except InvalidSdistFilename as error:
+            raise WharfError(f"invalid sdist filename {filename!r}: {error}.") from error
+        python_version = "source"
+    else:
+        raise WharfError(
+            f"invalid file extension: {filename!r} is neither a wheel (.whl) nor an sdist "
+            "(.tar.gz); upload only those."
+        )
+    if filetype and filetype != expected_type:
+        raise WharfError(
+            f"filetype {filetype!r} does not match {filename!r}; expected '{expected_type.value}'."
+        )
+    if file_name != normalize(name) or file_version != parsed_version:
+        raise WharfError(
+            f"the filename {filename!r} does not match the project {name!r} version {version!r} "
+            "in the metadata; rebuild the distribution."
+        )
+
+    sha256, blake2_256, md5, size = _digests(content)
+    if size > settings.MAX_FILE_SIZE:
+        raise WharfError(_too_large(size))
+    sent = {
+        "sha256": _field(request, "sha256_digest").lower(),
+        "blake2_256": _field(request, "blake2_256_digest").lower(),
+        "md5": _field(request, "md5_digest").lower(),
+    }
+    computed = {"sha256": sha256, "blake2_256": blake2_256, "md5": md5}
+    if not any(sent.values()):
+        raise WharfError(
+            "the upload has no digest: send sha256_digest (twine does); upgrade twine."
+        )
+    for kind, value in sent.items():
+        if value and not hmac.compare_digest(value, computed[kind]):
+            raise WharfError(
+                f"the {kind} digest sent does not match the uploaded file: it was corrupted "
+                "in transit; upload it again."
+            )
+
+    if expected_type == File.PackageType.WHEEL:
+        raw = _wheel_metadata(content, filename)
+    else:
+        raw = _sdist_metadata(content, filename)
+    metadata = _parse_metadata(raw, filename)
+    if normalize(metadata.name) != file_name or metadata.version != parsed_version:
+        raise WharfError(
+            f"the metadata inside {filename!r} names {metadata.name} {metadata.version}, "
+            "not what the filename says; rebuild the distribution."
+        )
+    return Upload(
+        content=content,
+        filename=filename,
+        packagetype=expected_type,
+        python_version=_field(request, "pyversion") or python_version,
+        metadata=metadata,
+        sha256=sha256,
+        blake2_256=blake2_256,
+        md5=md5,
+        size=size,
+        metadata_file=raw if expected_type == File.PackageType.WHEEL else None,
+    )
+
+
+def _too_large(size: int) -> str:
+    limit = settings.MAX_FILE_SIZE // (1024 * 1024)
+    return (
+        f"file too large ({size // (1024 * 1024)} MB): the limit on this index is {limit} MB "
+        "per file; ask the administrators to raise MAX_FILE_SIZE."
+    )
+
+
+# --- authorization ------------------------------------------------------------------------
+
+
+def _check_two_factor_policies(user: User, project: Project | None) -> None:
+    turn_on = f"turn it on at {_url('/manage/account/two-factor/')} and upload with an API token"
+    if settings.TWO_FACTOR_REQUIRED_TO_PUBLISH and not user_has_two_factor(user):
+        raise NotAllowed(
+            f"two-factor authentication is required to publish on this index: {turn_on}."
+        )
+    if project is not None and project.require_two_factor and not user_has_two_factor(user):
+        raise NotAllowed(
+            f"project '{project.name}' requires two-factor authentication for its "
+            f"collaborators: {turn_on}."
+        )
+
+
+def authorize_upload(uploader: Uploader, upload: Upload) -> Project | None:
+    """The existing project the uploader may add to (None: a new one they may create)."""
+    user = uploader.user
+    if not user.has_verified_email:
+        raise NotAllowed(
+            f"user '{user.username}' has no verified email address: verify one at "
+            f"{_url('/accounts/email/')} before uploading."
+        )
+    name = upload.normalized_name
+    project = Project.objects.filter(normalized_name=name).first()
+    if uploader.token is not None:
+        uploader.token.check_upload_allowed(
+            normalized_name=name, project_exists=project is not None
+        )
+    _check_two_factor_policies(user, project)
+    if project is None:
+        similar = Project.objects.filter(similarity_key=similarity_key(name)).first()
+        if similar is not None:
+            raise WharfError(
+                f"the name {upload.metadata.name!r} is too similar to the existing project "
+                f"'{similar.name}': choose a different name (or upload to '{similar.name}' if "
+                "it is yours)."
+            )
+        return None
+    if not can(user, Action.UPLOAD, project):
+        raise NotAllowed(
+            f"user '{user.username}' isn't allowed to upload to project '{project.name}': ask "
+            f"one of its Owners to invite you ({_url(f'/project/{project.normalized_name}/')})."
+        )
+    return project
+
+
+# --- storing ------------------------------------------------------------------------------
+
+
+def _already_exists(upload: Upload) -> bool:
+    """True for an identical re-upload (answered 200, as PyPI does); refuses a clash."""
+    existing = File.objects.filter(filename=upload.filename).only("sha256").first()
+    if existing is not None:
+        if existing.sha256 == upload.sha256:
+            return True
+        raise WharfError(
+            f"File already exists: {upload.filename!r} was uploaded with different content; "
+            "files can't be replaced, so bump the version and upload again."
+        )
+    same_content = File.objects.filter(sha256=upload.sha256).only("filename").first()
+    if same_content is not None:
+        raise WharfError(
+            f"File already exists: the same content was uploaded as {same_content.filename!r}."
+        )
+    if FilenameUse.objects.filter(filename=upload.filename).exists():
+        raise WharfError(
+            f"the filename {upload.filename!r} was used by a file that has been deleted; "
+            "filenames can't be reused, so bump the version and upload again."
+        )
+    return False
+
+
+def _release_fields(metadata: Metadata) -> dict:
+    return {
+        "metadata_version": metadata.metadata_version or "",
+        "summary": (metadata.summary or "")[:512],
+        "description": metadata.description or "",
+        "description_content_type": metadata.description_content_type or "",
+        "keywords": ", ".join(metadata.keywords or []),
+        "home_page": metadata.home_page or "",
+        "download_url": metadata.download_url or "",
+        "author": metadata.author or "",
+        "author_email": metadata.author_email or "",
+        "maintainer": metadata.maintainer or "",
+        "maintainer_email": metadata.maintainer_email or "",
+        "license": metadata.license or "",
+        "license_expression": metadata.license_expression or "",
+        "classifiers": list(metadata.classifiers or []),
+        "platform": ", ".join(metadata.platforms or []),
+        "requires_python": str(metadata.requires_python or ""),
+        "requires_dist": [str(r) for r in metadata.requires_dist or []],
+        "provides_extra": [str(e) for e in metadata.provides_extra or []],
+        "project_urls": dict(metadata.project_urls or {}),
+    }
+
+
+def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest | None) -> File:
+    metadata = upload.metadata
+    name = upload.normalized_name
+    ip = client_ip(request)
+    project = Project.objects.select_for_update().filter(normalized_name=name).first()
+    created_project = project is None
+    if project is None:
+        project = Project.objects.create(
+            name=metadata.name, normalized_name=name, similarity_key=similarity_key(name)
+        )
+        Role.objects.create(project=project, user=uploader.user, role=Role.Kind.OWNER)
+        ProjectEvent.objects.create(
+            project=project, tag="project:project:created", actor=uploader.user, ip_address=ip
+        )
+        ProjectEvent.objects.create(
+            project=project,
+            tag="project:role:added",
+            actor=uploader.user,
+            ip_address=ip,
+            details={"username": uploader.user.username, "role": Role.Kind.OWNER},
+        )
+    if project.total_size + upload.size > settings.MAX_PROJECT_SIZE:
+        raise WharfError(
+            f"project size too large: '{project.name}' would exceed the limit of "
+            f"{settings.MAX_PROJECT_SIZE // (1024 * 1024)} MB; delete old releases or ask the "
+            "administrators to raise MAX_PROJECT_SIZE."
+        )
+    version = str(metadata.version)
+    release = Release.objects.filter(
+        project=project, canonical_version=canonicalize_version(version)
+    ).first()
+    if release is None:
+        release = Release.objects.create(
+            project=project,
+            version=version,
+            canonical_version=canonicalize_version(version),
+            **_release_fields(metadata),
+        )
+        ProjectEvent.objects.create(
+            project=project,
+            tag="project:release:created",
+            actor=uploader.user,
+            ip_address=ip,
+            details={"version": version},
+        )
+    metadata_file = upload.metadata_file
+    file = File.objects.create(
+        release=release,
+        filename=upload.filename,
+        packagetype=upload.packagetype,
+        python_version=upload.python_version,
+        requires_python=str(metadata.requires_python or ""),
+        size=upload.size,
+        sha256=upload.sha256,
+        blake2_256=upload.blake2_256,
+        md5=upload.md5,
+        uploaded_by=uploader.user,
+        upload_token=uploader.token,
+        path=key,
+        metadata_sha256=hashlib.sha256(metadata_file).hexdigest() if metadata_file else "",
+        metadata_blake2_256=(
+            hashlib.blake2b(metadata_file, digest_size=32).hexdigest() if metadata_file else ""
+        ),
+    )
+    FilenameUse.objects.create(filename=upload.filename, project_name=project.name)
+    Project.objects.filter(pk=project.pk).update(
+        last_serial=F("last_serial") + 1, total_size=F("total_size") + upload.size
+    )
+    ProjectEvent.objects.create(
+        project=project,
+        tag="project:file:uploaded",
+        actor=uploader.user,
+        ip_address=ip,
+        details={
+            "filename": upload.filename,
+            "version": version,
+            "token": uploader.token.public_id if uploader.token is not None else None,
+        },
+    )
+    transaction.on_commit(lambda: simple.invalidate(name, index=created_project))
+    return file
+
+
+def file_upload(*, uploader: Uploader, upload: Upload, request: HttpRequest | None = None) -> bool:
+    """Publish a checked upload; False when it was an identical re-upload (nothing to do)."""
+    authorize_upload(uploader, upload)
+    if _already_exists(upload):
+        return False
+    key = file_key(upload.sha256, upload.filename)
+    writes: list[tuple[str, IO[bytes] | bytes]] = [(key, upload.content)]
+    if upload.metadata_file is not None:
+        writes.append((key + ".metadata", upload.metadata_file))
+    keys: list[str] = []  # what this request writes, to undo on failure
+    try:
+        for write_key, body in writes:
+            # An existing key holds this very content (the key is its sha256), written by a
+            # concurrent upload of the same file: that request owns it, leave it alone.
+            if storage_exists(write_key):
+                continue
+            keys.append(write_key)
+            save_exactly(write_key, body)
+    except Exception as error:
+        for written in keys:
+            delete_quietly(written)
+        raise WharfError(
+            "the file could not be stored, so nothing was published; try again later.",
+            status_code=503,
+        ) from error
+    try:
+        with transaction.atomic():
+            _record(uploader, upload, key, request)
+    except IntegrityError as error:
+        for written in keys:
+            delete_quietly(written)
+        raise WharfError(
+            f"File already exists: {upload.filename!r} was uploaded at the same moment by "
+            "another request."
+        ) from error
+    except BaseException:
+        for written in keys:
+            delete_quietly(written)
+        raise
+    return True
