@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.reauth import reauth_required
 from config.errors import WharfError
 
 from . import services
@@ -49,7 +50,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tokens/list.html", {"tokens": tokens})
 
 
-@login_required
+@reauth_required
 def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenCreateForm(request.POST or None, project_names=_my_project_names(request.user))
     if request.method == "POST" and form.is_valid():
@@ -104,7 +105,7 @@ def project_tokens(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-@login_required
+@reauth_required
 def project_token_create(request: HttpRequest, name: str) -> HttpResponse:
     project = _my_project(request.user, name)
     form = ProjectTokenCreateForm(request.POST or None)
