@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
-from packaging.metadata import InvalidMetadata, Metadata
+from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -79,8 +79,9 @@ class Upload:
     blake2_256: str
     md5: str
     size: int
+    # The same fields as written by the author (packaging's objects reorder specifiers).
+    raw_fields: RawMetadata = field(default_factory=dict)
     metadata_file: bytes | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def normalized_name(self) -> str:
@@ -119,6 +120,12 @@ def authenticate_uploader(request: HttpRequest) -> Uploader:
                 "and password."
             ) from error
         return authenticate_upload_token(password, request)
+    if password.startswith(f"{settings.TOKEN_PREFIX}-"):
+        # A token sent with a real username: say so, without checking the account's password.
+        raise NotAllowed(
+            "the password is an API token, so the username must be __token__ "
+            f"(not '{username[:100]}'): upload with -u __token__ -p <token>."
+        )
     if not settings.PASSWORD_UPLOADS_ALLOWED:
         raise NotAllowed(
             "uploading with a password is turned off on this index: create an API token at "
@@ -338,6 +345,7 @@ def read_upload(request: HttpRequest) -> Upload:
         blake2_256=blake2_256,
         md5=md5,
         size=size,
+        raw_fields=parse_email(raw)[0],
         metadata_file=raw if expected_type == File.PackageType.WHEEL else None,
     )
 
@@ -424,7 +432,7 @@ def _already_exists(upload: Upload) -> bool:
     return False
 
 
-def _release_fields(metadata: Metadata) -> dict:
+def _release_fields(metadata: Metadata, raw: RawMetadata) -> dict:
     return {
         "metadata_version": metadata.metadata_version or "",
         "summary": (metadata.summary or "")[:512],
@@ -441,8 +449,9 @@ def _release_fields(metadata: Metadata) -> dict:
         "license_expression": metadata.license_expression or "",
         "classifiers": list(metadata.classifiers or []),
         "platform": ", ".join(metadata.platforms or []),
-        "requires_python": str(metadata.requires_python or ""),
-        "requires_dist": [str(r) for r in metadata.requires_dist or []],
+        # As the author wrote them (packaging's objects would reorder specifiers).
+        "requires_python": raw.get("requires_python", ""),
+        "requires_dist": list(raw.get("requires_dist", [])),
         "provides_extra": [str(e) for e in metadata.provides_extra or []],
         "project_urls": dict(metadata.project_urls or {}),
     }
@@ -484,7 +493,7 @@ def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest |
             project=project,
             version=version,
             canonical_version=canonicalize_version(version),
-            **_release_fields(metadata),
+            **_release_fields(metadata, upload.raw_fields),
         )
         ProjectEvent.objects.create(
             project=project,
@@ -499,7 +508,7 @@ def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest |
         filename=upload.filename,
         packagetype=upload.packagetype,
         python_version=upload.python_version,
-        requires_python=str(metadata.requires_python or ""),
+        requires_python=upload.raw_fields.get("requires_python", ""),
         size=upload.size,
         sha256=upload.sha256,
         blake2_256=upload.blake2_256,
