@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .models import AccountEvent
@@ -33,3 +34,17 @@ def unverified_context(request: HttpRequest) -> dict[str, object]:
         return {"needs_verification": False}
     pending = user.emailaddress_set.filter(verified=False).order_by("-primary").first()
     return {"needs_verification": True, "pending_email": pending.email if pending else ""}
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    """allauth's confirmation page; a stale link posted again gets the page, not a bare 404."""
+
+    def post(self, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().post(*args, **kwargs)
+        except Http404:
+            self.object = None
+            return self.render_to_response(self.get_context_data(), status=404)
+
+
+confirm_email = ConfirmEmailView.as_view()
