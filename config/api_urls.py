@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
+from packages import api as packages_api
 from tokens import api as tokens_api
 
 app_name = "api"
@@ -16,6 +17,15 @@ urlpatterns = [
     # The caller's API tokens.
     path("tokens/", tokens_api.TokenListCreateApi.as_view(), name="tokens"),
     path("tokens/<int:token_id>/", tokens_api.TokenRevokeApi.as_view(), name="token"),
+    # Projects: the caller's, a project's releases and files, its roles.
+    path("projects/", packages_api.ProjectListApi.as_view(), name="projects"),
+    path("projects/<str:name>/", packages_api.ProjectDetailApi.as_view(), name="project"),
+    path(
+        "projects/<str:name>/releases/",
+        packages_api.ReleaseListApi.as_view(),
+        name="project-releases",
+    ),
+    path("projects/<str:name>/roles/", packages_api.RoleListApi.as_view(), name="project-roles"),
     # The caller's account.
     path("account/", accounts_api.AccountApi.as_view(), name="account"),
     path("account/emails/", accounts_api.AccountEmailsApi.as_view(), name="account-emails"),

@@ -1,0 +1,154 @@
+"""/api/v1/projects/: the caller's projects, a project's releases and files, and its roles."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api import ApiView, Pagination, errors, paginated
+from config.errors import NotAllowed, NotFound
+
+from .models import File, Project, Release, Role
+from .permissions import role_of
+
+
+def get_project(name: str) -> Project:
+    project = Project.objects.for_name(name).first()
+    if project is None:
+        raise NotFound(f'no project named "{name[:200]}": check the name on /simple/.')
+    return project
+
+
+class ProjectOutputSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(allow_null=True, help_text="Your role on it, if any.")
+    url = serializers.CharField(help_text="The public project page.")
+
+    class Meta:
+        model = Project
+        fields = ["name", "normalized_name", "created", "role", "url"]
+        read_only_fields = fields
+
+
+class FileOutputSerializer(serializers.ModelSerializer):
+    url = serializers.CharField()
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.username", allow_null=True, default=None
+    )
+
+    class Meta:
+        model = File
+        fields = [
+            "filename",
+            "packagetype",
+            "python_version",
+            "requires_python",
+            "size",
+            "sha256",
+            "blake2_256",
+            "upload_time",
+            "uploaded_by",
+            "url",
+        ]
+        read_only_fields = fields
+
+
+class ReleaseOutputSerializer(serializers.ModelSerializer):
+    files = FileOutputSerializer(many=True)
+
+    class Meta:
+        model = Release
+        fields = [
+            "version",
+            "created",
+            "summary",
+            "requires_python",
+            "yanked",
+            "yanked_reason",
+            "files",
+        ]
+        read_only_fields = fields
+
+
+class RoleOutputSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+    role = serializers.ChoiceField(choices=Role.Kind.choices)
+
+    class Meta:
+        model = Role
+        fields = ["username", "role", "created"]
+        read_only_fields = fields
+
+
+def _with_role(projects, user):
+    roles = dict(Role.objects.filter(user=user).values_list("project_id", "role"))
+    for project in projects:
+        project.role = roles.get(project.pk)
+        project.url = f"/project/{project.normalized_name}/"
+    return projects
+
+
+class ProjectListApi(ApiView):
+    @extend_schema(
+        operation_id="projects_list",
+        responses={200: paginated(ProjectOutputSerializer), **errors(401, 403)},
+        summary="The projects you have a role on",
+    )
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            Project.objects.visible_to(request.user).order_by("normalized_name"), request, self
+        )
+        return paginator.get_paginated_response(
+            ProjectOutputSerializer(_with_role(page, request.user), many=True).data
+        )
+
+
+class ProjectDetailApi(ApiView):
+    @extend_schema(
+        operation_id="projects_read",
+        responses={200: ProjectOutputSerializer, **errors(401, 403, 404)},
+        summary="One project",
+    )
+    def get(self, request: Request, name: str) -> Response:
+        project = get_project(name)
+        return Response(ProjectOutputSerializer(_with_role([project], request.user)[0]).data)
+
+
+class ReleaseListApi(ApiView):
+    @extend_schema(
+        operation_id="projects_releases_list",
+        responses={200: paginated(ReleaseOutputSerializer), **errors(401, 403, 404)},
+        summary="A project's releases with their files, newest first",
+    )
+    def get(self, request: Request, name: str) -> Response:
+        project = get_project(name)
+        releases = (
+            Release.objects.filter(project=project)
+            .order_by("-created", "-id")
+            .prefetch_related(
+                Prefetch("files", queryset=File.objects.select_related("uploaded_by"))
+            )
+        )
+        return self.paginate(releases, ReleaseOutputSerializer)
+
+
+class RoleListApi(ApiView):
+    @extend_schema(
+        operation_id="projects_roles_list",
+        responses={200: paginated(RoleOutputSerializer), **errors(401, 403, 404)},
+        summary="Who has which role on a project (collaborators only)",
+    )
+    def get(self, request: Request, name: str) -> Response:
+        project = get_project(name)
+        if role_of(request.user, project) is None:
+            raise NotAllowed(
+                f'only collaborators of "{project.name}" can list its roles; '
+                "ask one of its Owners to invite you."
+            )
+        return self.paginate(
+            Role.objects.filter(project=project).select_related("user").order_by("user__username"),
+            RoleOutputSerializer,
+        )
