@@ -8,6 +8,7 @@ from django.test import Client, TestCase
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from config.errors import Conflict
 from recovery import services
 from recovery.models import Ticket, TicketLink
 from recovery.tasks import process_recovery_tickets
@@ -221,3 +222,18 @@ def test_beat_schedule_runs_the_sweep():
     entry = app.conf.beat_schedule["recovery-process-tickets"]
     assert entry["task"] == "recovery.tasks.process_recovery_tickets"
     assert entry["schedule"] <= 3600
+
+
+def test_staff_can_reject_during_the_waiting_period(client, owner, support, mailoutbox):
+    ticket = _verified_ticket(client, mailoutbox, "ruth", "ruth@new.example")
+    committed(services.ticket_approve, ticket=ticket, staff=support, remedies=[], reason="ok")
+    with pytest.raises(Conflict, match="only open tickets can be approved"):
+        services.ticket_approve(ticket=ticket, staff=support, remedies=[], reason="twice")
+    committed(services.ticket_reject, ticket=ticket, staff=support, reason="The owner wrote to us.")
+    _pass_waiting_period(ticket)
+    committed(process_recovery_tickets.delay)
+    ticket.refresh_from_db()
+    owner.refresh_from_db()
+    assert ticket.status == Ticket.Status.REJECTED
+    assert owner.check_password(PASSWORD)
+    assert "The owner wrote to us." in mails_to(mailoutbox, "ruth@new.example")[-1].body

@@ -173,3 +173,10 @@ def test_claimant_cannot_see_tickets_in_admin(client, dag):
     response = client.get("/admin/recovery/ticket/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("page", ["/accounts/login/", "/accounts/password/reset/"])
+def test_recovery_is_reachable_from_sign_in_pages(client, page):
+    response = client.get(page)
+    assert response.status_code == 200
+    assert b'href="/recovery/"' in response.content
