@@ -144,3 +144,6 @@ class RecoveryCode(models.Model):
 
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of {self.device_id}"

@@ -55,7 +55,7 @@ def reauth_url(request: HttpRequest) -> str:
         back = request.get_full_path()
     else:
         # A form's POST cannot be replayed after the detour: return to the page holding it.
-        back = safe_next(request, request.META.get("HTTP_REFERER"), reverse("accounts:two_factor"))
+        back = safe_next(request, request.META.get("HTTP_REFERER"), reverse("accounts:account"))
     return reverse("accounts:reauthenticate") + "?" + urlencode({"next": back})
 
 
@@ -67,16 +67,31 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Run the view only after a recent password (+ second factor) check; else ask for one."""
+    return reauth_required_when(lambda request: True)(view)
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if is_recently_authenticated(request):
-            return view(request, *args, **kwargs)
-        url = reauth_url(request)
-        if _wants_json(request):
-            return JsonResponse({"detail": REAUTH_MESSAGE, "reauth_url": url}, status=403)
-        return HttpResponseRedirect(url)
 
-    wrapper.reauth_required = True  # type: ignore[attr-defined]
-    return wrapper
+def reauth_required_when(
+    sensitive: Callable[[HttpRequest], bool],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Like reauth_required, for views where only some requests are sensitive."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not sensitive(request) or is_recently_authenticated(request):
+                return view(request, *args, **kwargs)
+            url = reauth_url(request)
+            if _wants_json(request):
+                return JsonResponse({"detail": REAUTH_MESSAGE, "reauth_url": url}, status=403)
+            return HttpResponseRedirect(url)
+
+        wrapper.reauth_required = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def changes_primary_email(request: HttpRequest) -> bool:
+    """allauth's email page: making another address primary is sensitive (listing is not)."""
+    return request.method == "POST" and "action_primary" in request.POST

@@ -27,9 +27,7 @@ MAX_KEYS = 10
 
 
 def _notify(user: User, request: HttpRequest | None, template: str, **context: object) -> None:
-    send_security_email(
-        user=user, template=template, context={"ip": client_ip(request), **context}
-    )
+    send_security_email(user=user, template=template, context={"ip": client_ip(request), **context})
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -124,7 +122,7 @@ def totp_remove(*, user: User, request: HttpRequest | None = None) -> None:
 def clean_label(label: str) -> str:
     label = " ".join(label.split())
     if not label or len(label) > 64:
-        raise WharfError("Give the key a name of 1 to 64 characters, e.g. \"Blue YubiKey\".")
+        raise WharfError('Give the key a name of 1 to 64 characters, e.g. "Blue YubiKey".')
     return label
 
 
@@ -249,6 +247,10 @@ def second_factor_used(
         _notify(user, request, "recovery_code_used", remaining=remaining, purpose=purpose)
     else:
         _notify(
-            user, request, "two_factor_used", factor=FACTOR_LABELS[factor], label=label,
+            user,
+            request,
+            "two_factor_used",
+            factor=FACTOR_LABELS[factor],
+            label=label,
             purpose=purpose,
         )

@@ -29,8 +29,8 @@ from config.errors import WharfError
 from . import twofactor_services as services
 from . import webauthn
 from .models import User, WebAuthnDevice
-from .stages import pending_two_factor_stage
 from .reauth import mark_reauthenticated, reauth_required, safe_next
+from .stages import pending_two_factor_stage
 from .twofactor import (
     TOO_MANY_ATTEMPTS,
     attempts_exhausted,
@@ -165,7 +165,9 @@ def webauthn_register_complete(request: HttpRequest) -> JsonResponse:
         user=request.user, label=str(data.get("label", "")), credential=credential, request=request
     )
     messages.success(request, "Your security key was added.")
-    return JsonResponse({"redirect": _show_new_codes(request, codes, reverse("accounts:two_factor"))})
+    return JsonResponse(
+        {"redirect": _show_new_codes(request, codes, reverse("accounts:two_factor"))}
+    )
 
 
 @login_required

@@ -111,7 +111,9 @@ def begin_authentication(request: HttpRequest, user: User, purpose: str) -> dict
     return dict(options)
 
 
-def complete_authentication(request: HttpRequest, user: User, purpose: str, response: Any) -> Assertion:
+def complete_authentication(
+    request: HttpRequest, user: User, purpose: str, response: Any
+) -> Assertion:
     """Verify the browser's credential.toJSON() from get() against the user's keys."""
     state = _pop(request, purpose)
     devices = {d.credential_id: d for d in WebAuthnDevice.objects.filter(user=user, confirmed=True)}
@@ -135,4 +137,3 @@ def counter_regressed(device: WebAuthnDevice, counter: int) -> bool:
 
 def credential_id_of(data: AttestedCredentialData) -> str:
     return websafe_encode(data.credential_id)
-

@@ -50,13 +50,17 @@ class SoftAuthenticator:
         data = {"type": kind, "challenge": challenge, "origin": origin or self.origin}
         return json.dumps(data, separators=(",", ":")).encode()
 
+    def credential_data(self) -> bytes:
+        """The attested credential data (what the server stores) of this key."""
+        header = _AAGUID + struct.pack(">H", len(self.credential_id)) + self.credential_id
+        return header + self._cose_public_key()
+
     def _auth_data(self, rp_id: str, *, attested: bool) -> bytes:
         flags = _FLAG_USER_PRESENT | (_FLAG_ATTESTED if attested else 0)
         data = hashlib.sha256(rp_id.encode()).digest() + bytes([flags])
         data += struct.pack(">I", self.counter)
         if attested:
-            data += _AAGUID + struct.pack(">H", len(self.credential_id)) + self.credential_id
-            data += self._cose_public_key()
+            data += self.credential_data()
         return data
 
     def create(self, options: dict[str, Any], *, origin: str | None = None) -> dict[str, Any]:

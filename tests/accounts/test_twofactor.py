@@ -27,7 +27,9 @@ def code_for(device: TOTPDevice, at: float | None = None) -> str:
 
 
 def shown_codes(client) -> list[str]:
-    return CODES_RE.findall(client.get("/manage/account/two-factor/recovery-codes/").content.decode())
+    return CODES_RE.findall(
+        client.get("/manage/account/two-factor/recovery-codes/").content.decode()
+    )
 
 
 def test_totp_setup_shows_local_svg_qr_code_and_secret(reauthed_client, user):
@@ -51,7 +53,9 @@ def test_totp_enrol_refuses_wrong_code_accepts_right_one_and_refuses_replay(
     reauthed_client.get(SETUP)
     device = TOTPDevice.objects.get(user=user)
 
-    wrong = reauthed_client.post(SETUP, {"code": "000000" if code_for(device) != "000000" else "111111"})
+    wrong = reauthed_client.post(
+        SETUP, {"code": "000000" if code_for(device) != "000000" else "111111"}
+    )
     assert wrong.status_code == 400
     assert "enter the 6-digit code your authenticator app shows now" in wrong.content.decode()
     device.refresh_from_db()

@@ -29,7 +29,9 @@ def register(client, key: SoftAuthenticator, label: str = "Blue key", **kwargs):
     options = post_json(client, f"{MANAGE}webauthn/begin/")
     assert options.status_code == 200, options.content
     credential = key.create(options.json(), **kwargs)
-    return post_json(client, f"{MANAGE}webauthn/complete/", {"label": label, "credential": credential})
+    return post_json(
+        client, f"{MANAGE}webauthn/complete/", {"label": label, "credential": credential}
+    )
 
 
 def sign_in_with_password(client, user):
@@ -160,9 +162,7 @@ def test_login_with_security_key_completes_sign_in(client, key_user, mailoutbox)
     assert "[Wharf] Your security key was used (sign-in)" in [m.subject for m in mailoutbox]
 
 
-def test_counter_regression_is_refused_and_recorded_as_possible_clone(
-    client, key_user, mailoutbox
-):
+def test_counter_regression_is_refused_and_recorded_as_possible_clone(client, key_user, mailoutbox):
     sign_in_with_password(client, key_user)
     assert sign_in_with_key(client, key_user.key).status_code == 200
     client.post("/accounts/logout/")
@@ -178,9 +178,7 @@ def test_counter_regression_is_refused_and_recorded_as_possible_clone(
     event = key_user.events.get(tag="account:2fa:webauthn:counter_regression")
     assert event.details == {"label": "Blue key", "stored": 1, "received": 1}
     assert WebAuthnDevice.objects.get(user=key_user).sign_count == 1
-    assert [m.subject for m in mailoutbox] == [
-        "[Wharf] A security key was refused: possible copy"
-    ]
+    assert [m.subject for m in mailoutbox] == ["[Wharf] A security key was refused: possible copy"]
 
 
 def test_keys_that_never_count_are_accepted_at_zero(client, key_user):
