@@ -95,3 +95,8 @@ def reauth_required_when(
 def changes_primary_email(request: HttpRequest) -> bool:
     """allauth's email page: making another address primary is sensitive (listing is not)."""
     return request.method == "POST" and "action_primary" in request.POST
+
+
+def posts_action(*actions: str) -> Callable[[HttpRequest], bool]:
+    """A POST whose "action" field is one of actions, e.g. posts_action("delete_release")."""
+    return lambda request: request.method == "POST" and request.POST.get("action") in actions

@@ -175,6 +175,12 @@ def test_totp_setup_when_one_exists_says_to_remove_it_first(reauthed_client, use
     assert "remove it first" in response.content.decode()
 
 
+def test_account_page_links_to_two_factor(user_client):
+    assert (
+        'href="/manage/account/two-factor/"' in user_client.get("/manage/account/").content.decode()
+    )
+
+
 def test_overview_lists_factors(reauthed_client, user):
     response = reauthed_client.get("/manage/account/two-factor/")
     assert response.status_code == 200

@@ -72,9 +72,7 @@ def test_login_with_totp_completes_sign_in_and_records_the_factor(client, totp_u
     device = TOTPDevice.objects.get(user=totp_user)
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
     assert totp_user.events.get(tag="account:2fa:totp:used").details["purpose"] == "sign-in"
-    login_event = totp_user.events.filter(tag="account:login:success").first()
-    if login_event is not None:  # recorded by the accounts sign-in signal
-        assert login_event.details["factor"] == "totp"
+    assert totp_user.events.get(tag="account:login:success").details["factor"] == "totp"
     assert "[Wharf] Your authenticator app was used (sign-in)" in [m.subject for m in mailoutbox]
 
 
@@ -121,6 +119,8 @@ def test_login_with_recovery_code_works_once(client, totp_user, mailoutbox):
     response = client.post(STEP, {"method": "recovery_code", "code": codes[3].upper()})
     assert response.status_code == 302 and response["Location"] == "/manage/account/"
     assert RecoveryCodeDevice.objects.get(user=totp_user).remaining == 7
+    login = totp_user.events.get(tag="account:login:success")
+    assert login.details["factor"] == "recovery_code"
     assert totp_user.events.filter(tag="account:2fa:recovery_code:used").count() == 1
     assert [m.subject for m in mailoutbox if "recovery" in m.subject.lower()] == [
         "[Wharf] A recovery code was used"

@@ -159,6 +159,7 @@ def test_login_with_security_key_completes_sign_in(client, key_user, mailoutbox)
     assert device.sign_count == 1 and device.last_used_at is not None
     assert client.get("/manage/account/").status_code == 200
     assert key_user.events.get(tag="account:2fa:webauthn:used").details["purpose"] == "sign-in"
+    assert key_user.events.get(tag="account:login:success").details["factor"] == "webauthn"
     assert "[Wharf] Your security key was used (sign-in)" in [m.subject for m in mailoutbox]
 
 
