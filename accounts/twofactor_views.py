@@ -45,7 +45,7 @@ from .twofactor_forms import KeyLabelForm, ReauthenticateForm, SecondFactorCodeF
 _NEW_CODES_SESSION_KEY = "wharf_new_recovery_codes"
 _WRONG_CODE = (
     "That code was not accepted: enter the current code from your authenticator app, "
-    "or an unused recovery code."
+    "or an unused recovery code (after a wrong code, wait a few seconds before trying again)."
 )
 
 

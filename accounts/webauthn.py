@@ -58,6 +58,13 @@ def _stash(request: HttpRequest, purpose: str, state: dict[str, Any]) -> None:
     request.session[_SESSION_KEY] = {"purpose": purpose, "state": state, "at": time.time()}
 
 
+def _check_shape(response: Any) -> None:
+    if not isinstance(response, dict):
+        raise WebAuthnError(
+            "No security key response was sent: start again from the page's button."
+        )
+
+
 def _pop(request: HttpRequest, purpose: str) -> dict[str, Any]:
     stashed = request.session.pop(_SESSION_KEY, None)
     if not stashed or stashed.get("purpose") != purpose:
@@ -91,9 +98,10 @@ def begin_registration(request: HttpRequest, user: User) -> dict[str, Any]:
 def complete_registration(request: HttpRequest, response: Any) -> AttestedCredentialData:
     """Verify the browser's credential.toJSON() from create(); returns the new credential."""
     state = _pop(request, "register")
+    _check_shape(response)
     try:
         auth_data = _server().register_complete(state, response)
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise WebAuthnError(f"The security key was not accepted ({error}). Try again.") from error
     assert auth_data.credential_data is not None  # noqa: S101 (registration always has it)
     return auth_data.credential_data
@@ -116,11 +124,12 @@ def complete_authentication(
 ) -> Assertion:
     """Verify the browser's credential.toJSON() from get() against the user's keys."""
     state = _pop(request, purpose)
+    _check_shape(response)
     devices = {d.credential_id: d for d in WebAuthnDevice.objects.filter(user=user, confirmed=True)}
     try:
         _server().authenticate_complete(state, [credential(d) for d in devices.values()], response)
         parsed = AuthenticationResponse.from_dict(response)
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise WebAuthnError(
             f"The security key was not accepted ({error}). Try again or use another method."
         ) from error

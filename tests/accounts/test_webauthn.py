@@ -129,6 +129,10 @@ def test_registration_garbage_is_a_clear_400(reauthed_client):
     response = post_json(reauthed_client, f"{MANAGE}webauthn/complete/", {"credential": {"x": 1}})
     assert response.status_code == 400
     assert "not accepted" in response.json()["detail"]
+    post_json(reauthed_client, f"{MANAGE}webauthn/begin/")
+    missing = post_json(reauthed_client, f"{MANAGE}webauthn/complete/", {"label": "k"})
+    assert missing.status_code == 400
+    assert "No security key response was sent" in missing.json()["detail"]
     not_json = reauthed_client.post(
         f"{MANAGE}webauthn/complete/", "{", content_type="application/json"
     )
