@@ -14,6 +14,11 @@ from django.utils import timezone
 from .emails import queue_email
 from .models import User
 
+SIGN_IN_MISMATCH = (
+    "The username or email address and the password do not match. Check both and try again, "
+    "or reset your password."
+)
+
 
 def account_for_credentials(credentials: dict[str, Any]) -> User | None:
     """The account a sign-in attempt names, by email address or by username (any case)."""
@@ -43,6 +48,9 @@ class AccountAdapter(DefaultAccountAdapter):
             "again, or reset your password."
         ),
         "username_taken": "That username is taken. Choose another one.",
+        # One wording whichever way the account was named, so the reply reveals nothing.
+        "username_password_mismatch": SIGN_IN_MISMATCH,
+        "email_password_mismatch": SIGN_IN_MISMATCH,
     }
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:

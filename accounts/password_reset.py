@@ -7,9 +7,9 @@ form subclasses one of allauth's, so living together would be a circular import.
 from __future__ import annotations
 
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import default_token_generator
 from allauth.account.internal.flows.password_reset import request_password_reset
 from allauth.account.models import EmailAddress
-from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest
 
 from .emails import send_templated_email
@@ -44,6 +44,8 @@ class ResetPasswordForm(AllauthResetPasswordForm):
     @staticmethod
     def _known_unverified(email: str) -> bool:
         return (
-            EmailAddress.objects.filter(email__iexact=email).exists()
-            or User.objects.filter(email__iexact=email).exists()
+            EmailAddress.objects.filter(
+                email__iexact=email, verified=False, user__is_active=True
+            ).exists()
+            or User.objects.filter(email__iexact=email, is_active=True).exists()
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.test import Client
@@ -38,3 +39,14 @@ def signed_up(client: Client, mailoutbox, db):
     assert response.status_code == 302, response.content
     assert len(mailoutbox) == 1
     return client, mailoutbox[0]
+
+
+@pytest.fixture
+def reauthed_user_client(user_client: Client) -> Client:
+    """`user_client` that just entered its password (sensitive pages ask: accounts.reauth)."""
+    from accounts.reauth import SESSION_KEY
+
+    session = user_client.session
+    session[SESSION_KEY] = time.time()
+    session.save()
+    return user_client
