@@ -26,6 +26,11 @@ urlpatterns = [
         name="project-releases",
     ),
     path("projects/<str:name>/roles/", packages_api.RoleListApi.as_view(), name="project-roles"),
+    path(
+        "projects/<str:name>/roles/<str:username>/",
+        packages_api.RoleDetailApi.as_view(),
+        name="project-role",
+    ),
     # The caller's account.
     path("account/", accounts_api.AccountApi.as_view(), name="account"),
     path("account/emails/", accounts_api.AccountEmailsApi.as_view(), name="account-emails"),

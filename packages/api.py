@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from config.api import ApiView, Pagination, errors, paginated
 from config.errors import NotAllowed, NotFound
 
-from .models import File, Project, Release, Role
+from . import services
+from .models import File, Project, Release, Role, RoleInvitation
 from .permissions import role_of
 
 
@@ -135,6 +137,35 @@ class ReleaseListApi(ApiView):
         return self.paginate(releases, ReleaseOutputSerializer)
 
 
+class RoleInviteInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.Kind.choices)
+
+
+class RoleChangeInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.Kind.choices)
+
+
+class InvitationOutputSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="invitee.username")
+    role = serializers.ChoiceField(choices=Role.Kind.choices)
+
+    class Meta:
+        model = RoleInvitation
+        fields = ["username", "role", "created", "expires_at"]
+        read_only_fields = fields
+
+
+def get_collaborator(project: Project, username: str) -> User:
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None or not Role.objects.filter(project=project, user=user).exists():
+        raise NotFound(
+            f'"{username[:150]}" has no role on "{project.name}": '
+            f"list them with GET /api/v1/projects/{project.normalized_name}/roles/."
+        )
+    return user
+
+
 class RoleListApi(ApiView):
     @extend_schema(
         operation_id="projects_roles_list",
@@ -152,3 +183,58 @@ class RoleListApi(ApiView):
             Role.objects.filter(project=project).select_related("user").order_by("user__username"),
             RoleOutputSerializer,
         )
+
+    @extend_schema(
+        operation_id="projects_roles_invite",
+        request=RoleInviteInputSerializer,
+        responses={201: InvitationOutputSerializer, **errors(400, 401, 403, 404, 409)},
+        summary="Invite a user to a role (Owners); they accept by email",
+    )
+    def post(self, request: Request, name: str) -> Response:
+        project = get_project(name)
+        data = RoleInviteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.role_invite(
+            project=project,
+            inviter=request.user,
+            username=data.validated_data["username"],
+            role=data.validated_data["role"],
+            request=request._request,
+        )
+        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class RoleDetailApi(ApiView):
+    @extend_schema(
+        operation_id="projects_roles_change",
+        request=RoleChangeInputSerializer,
+        responses={200: RoleOutputSerializer, **errors(400, 401, 403, 404, 409)},
+        summary="Change a collaborator's role (Owners)",
+    )
+    def patch(self, request: Request, name: str, username: str) -> Response:
+        project = get_project(name)
+        data = RoleChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        role = services.role_change(
+            project=project,
+            actor=request.user,
+            user=get_collaborator(project, username),
+            role=data.validated_data["role"],
+            request=request._request,
+        )
+        return Response(RoleOutputSerializer(role).data)
+
+    @extend_schema(
+        operation_id="projects_roles_remove",
+        responses={204: None, **errors(401, 403, 404, 409)},
+        summary="Remove a collaborator (Owners)",
+    )
+    def delete(self, request: Request, name: str, username: str) -> Response:
+        project = get_project(name)
+        services.role_remove(
+            project=project,
+            actor=request.user,
+            user=get_collaborator(project, username),
+            request=request._request,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

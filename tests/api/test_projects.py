@@ -67,3 +67,96 @@ def test_roles_list_for_collaborators_only(client, user, alpha) -> None:
 )
 def test_project_endpoints_need_authentication(client, alpha, url) -> None:
     assert client.get(url).status_code == 401
+
+
+def test_owner_invites_changes_and_removes_roles(client, user, alpha, mailoutbox) -> None:
+    from packages.models import ProjectEvent, RoleInvitation
+
+    invitee = UserFactory(verified=True)
+    response = client.post(
+        "/api/v1/projects/alpha/roles/",
+        {"username": invitee.username, "role": "Maintainer"},
+        content_type="application/json",
+        **basic(user.username),
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["username"] == invitee.username
+    assert RoleInvitation.objects.filter(project=alpha, invitee=invitee).exists()
+
+    response = client.post(
+        "/api/v1/projects/alpha/roles/",
+        {"username": invitee.username, "role": "Maintainer"},
+        content_type="application/json",
+        **basic(user.username),
+    )
+    assert response.status_code == 409
+    assert "pending invitation" in response.json()["detail"]
+
+    maintainer = UserFactory()
+    RoleFactory(project=alpha, user=maintainer, role=Role.Kind.MAINTAINER)
+    url = f"/api/v1/projects/alpha/roles/{maintainer.username}/"
+    response = client.patch(
+        url, {"role": "Owner"}, content_type="application/json", **basic(user.username)
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "username": maintainer.username,
+        "role": "Owner",
+        "created": response.json()["created"],
+    }
+    assert client.delete(url, **basic(user.username)).status_code == 204
+    assert not Role.objects.filter(project=alpha, user=maintainer).exists()
+    assert ProjectEvent.objects.filter(project=alpha, tag="project:role:removed").exists()
+
+
+def test_maintainer_cannot_manage_roles(client, user, alpha) -> None:
+    maintainer = UserFactory()
+    RoleFactory(project=alpha, user=maintainer, role=Role.Kind.MAINTAINER)
+    response = client.delete(
+        f"/api/v1/projects/alpha/roles/{user.username}/", **basic(maintainer.username)
+    )
+    assert response.status_code == 403
+    assert "only an Owner of 'Alpha' can do that" in response.json()["detail"]
+    response = client.post(
+        "/api/v1/projects/alpha/roles/",
+        {"username": UserFactory().username, "role": "Owner"},
+        content_type="application/json",
+        **basic(maintainer.username),
+    )
+    assert response.status_code == 403
+    assert Role.objects.filter(project=alpha).count() == 2
+
+
+def test_last_owner_cannot_be_removed(client, user, alpha) -> None:
+    response = client.delete(
+        f"/api/v1/projects/alpha/roles/{user.username}/", **basic(user.username)
+    )
+    assert response.status_code == 409
+    assert "make another collaborator an Owner first" in response.json()["detail"]
+
+
+def test_role_errors_are_clear(client, user, alpha) -> None:
+    response = client.patch(
+        "/api/v1/projects/alpha/roles/nobody/",
+        {"role": "Owner"},
+        content_type="application/json",
+        **basic(user.username),
+    )
+    assert response.status_code == 404
+    assert "has no role on" in response.json()["detail"]
+    response = client.post(
+        "/api/v1/projects/alpha/roles/",
+        {"username": "ghost", "role": "Owner"},
+        content_type="application/json",
+        **basic(user.username),
+    )
+    assert response.status_code == 404
+    assert "there is no user named 'ghost'" in response.json()["detail"]
+    response = client.post(
+        "/api/v1/projects/alpha/roles/",
+        {"username": "x", "role": "King"},
+        content_type="application/json",
+        **basic(user.username),
+    )
+    assert response.status_code == 400
+    assert "role" in response.json()
