@@ -112,15 +112,8 @@ def token_create(
     return token, raw
 
 
-@transaction.atomic
-def token_revoke(
-    *, token: Token, by: User, reason: str = "revoked by its owner", request=None
-) -> Token:
-    """Revoke one of by's tokens; revoking twice is harmless."""
-    token = Token.objects.select_for_update().get(pk=token.pk)
-    if token.user_id != by.pk:
-        # Same answer as for a token that does not exist: nothing about other accounts.
-        raise NotFound("no such token: it may have been deleted; reload your token list.")
+def _revoke(*, token: Token, reason: str, request: HttpRequest | None, **details) -> Token:
+    token = Token.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.is_revoked:
         return token
     token.revoked_at = timezone.now()
@@ -133,9 +126,36 @@ def token_revoke(
         token_id=token.pk,
         name=token.name,
         reason=token.revoked_reason,
+        **details,
     )
     emails.send_token_revoked_email(token=token)
     return token
+
+
+@transaction.atomic
+def token_revoke(
+    *, token: Token, by: User, reason: str = "revoked by its owner", request=None
+) -> Token:
+    """Revoke one of by's tokens; revoking twice is harmless."""
+    if token.user_id != by.pk:
+        # Same answer as for a token that does not exist: nothing about other accounts.
+        raise NotFound("no such token: it may have been deleted; reload your token list.")
+    return _revoke(token=token, reason=reason, request=request)
+
+
+@transaction.atomic
+def token_revoke_by_staff(
+    *, token: Token, staff: User, reason: str, request: HttpRequest | None = None
+) -> Token:
+    """Staff revoke a user's token (e.g. abuse, a leak reported by mail); the owner is told."""
+    if not staff.is_staff:
+        raise NotAllowed("only staff can revoke another account's tokens.")
+    return _revoke(
+        token=token,
+        reason=reason or "revoked by the index's staff",
+        request=request,
+        revoked_by_staff=staff.username,
+    )
 
 
 def token_record_use(*, token: Token, request: HttpRequest | None) -> None:
