@@ -55,7 +55,10 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _simple_response(request: HttpRequest, page: simple.Page) -> HttpResponse:
-    if page.etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    wanted = [
+        t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")
+    ]
+    if page.etag in wanted or "*" in wanted:
         response: HttpResponse = HttpResponseNotModified()
     else:
         content_type = page.content_type

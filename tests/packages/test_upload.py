@@ -302,3 +302,30 @@ def test_password_for_user_is_checked_before_body_validation(client, user):
     )
     assert response.status_code == 403
     assert PASSWORD not in response.content.decode()
+
+
+# --- two-factor policies: refused above without 2FA, accepted with 2FA and a token -----------
+
+
+def test_two_factor_user_with_token_passes_both_policies(client, project, maintainer, settings):
+    from tests.factories import TokenFactory, TOTPDeviceFactory
+
+    settings.TWO_FACTOR_REQUIRED_TO_PUBLISH = True
+    project.require_two_factor = True
+    project.save()
+    TOTPDeviceFactory(user=maintainer)
+    token = TokenFactory(user=maintainer)
+    response = upload(client, wheel("demo-pkg"), "__token__", token.raw)
+    assert response.status_code == 200, response.reason_phrase
+    assert File.objects.get().upload_token == token
+    assert ProjectEvent.objects.get(tag="project:file:uploaded").details["token"] == token.public_id
+
+
+def test_token_of_user_without_two_factor_is_refused_by_project_policy(client, project, maintainer):
+    from tests.factories import TokenFactory
+
+    project.require_two_factor = True
+    project.save()
+    token = TokenFactory(user=maintainer)
+    response = upload(client, wheel("demo-pkg"), "__token__", token.raw)
+    assert_refused(response, 403, "requires two-factor", "/manage/account/two-factor/")
