@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -33,7 +36,19 @@ def test_schema_validates(tmp_path) -> None:
 
 
 @pytest.fixture
-def api_schema(db):
+def keep_test_connection() -> Iterator[None]:
+    """The WSGI handler closes the database connection after each request (as in production);
+    the test's transaction lives on that connection, so keep it open, as Django's test
+    client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(db, keep_test_connection):
     """The live schema, served by the WSGI app, with data for the operations to find."""
     user = UserFactory(username="fuzzer", verified=True)
     project = ProjectFactory(name="alpha")
@@ -77,3 +92,13 @@ def test_api_has_no_server_errors(api_schema) -> None:
 
             run()
     assert calls >= 300
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served_without_sign_in(client) -> None:
+    schema = client.get("/api/v1/schema/?format=json")
+    assert schema.status_code == 200
+    assert "basicAuth" in schema.json()["components"]["securitySchemes"]
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.content.decode().lower()
