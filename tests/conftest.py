@@ -39,6 +39,12 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _cheap_password_hashing(settings) -> None:
+    """Still Argon2, with tiny parameters: production's cost made every sign-in take ~1 s."""
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _static_files_without_manifest(settings) -> None:
     """Production serves hashed names from collectstatic's manifest; tests use the finders."""
     settings.STORAGES = {
