@@ -330,6 +330,12 @@ def read_upload(request: HttpRequest) -> Upload:
     else:
         raw = _sdist_metadata(content, filename)
     metadata = _parse_metadata(raw, filename)
+    direct = [str(r) for r in metadata.requires_dist or [] if r.url is not None]
+    if direct:
+        raise WharfError(
+            f"invalid metadata in {filename!r}: direct URL dependencies like {direct[0]!r} are "
+            "not allowed on an index; depend on a released project instead."
+        )
     if normalize(metadata.name) != file_name or metadata.version != parsed_version:
         raise WharfError(
             f"the metadata inside {filename!r} names {metadata.name} {metadata.version}, "

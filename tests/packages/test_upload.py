@@ -224,6 +224,12 @@ def test_invalid_metadata_is_refused(client, user):
     )
 
 
+def test_direct_url_dependency_is_refused(client, user):
+    dist = wheel(requires_dist=["evil @ https://example.com/evil.whl"])
+    response = upload(client, dist, user.username)
+    assert_refused(response, 400, "direct URL dependencies", "depend on a released project")
+
+
 def test_metadata_naming_another_version_is_refused(client, user):
     dist = wheel(metadata="Metadata-Version: 2.1\nName: demo-pkg\nVersion: 9.9\n")
     response = upload(client, dist, user.username)
