@@ -161,9 +161,10 @@ def webauthn_register_begin(request: HttpRequest) -> JsonResponse:
 def webauthn_register_complete(request: HttpRequest) -> JsonResponse:
     data = _read_json(request)
     credential = webauthn.complete_registration(request, data.get("credential"))
-    _, codes = services.webauthn_register(
+    device, codes = services.webauthn_register(
         user=request.user, label=str(data.get("label", "")), credential=credential, request=request
     )
+    django_otp.login(request, device)  # the key was just used: this session is verified
     messages.success(request, "Your security key was added.")
     return JsonResponse(
         {"redirect": _show_new_codes(request, codes, reverse("accounts:two_factor"))}

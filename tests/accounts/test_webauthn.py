@@ -77,6 +77,7 @@ def test_registration_ceremony_adds_a_labelled_key_and_recovery_codes(
     device = WebAuthnDevice.objects.get(user=user)
     assert device.name == "Blue key" and device.confirmed and device.factor_name == "webauthn"
     assert device.verify_token("123456") is False
+    assert reauthed_client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
     assert user_has_two_factor(user)
     assert RecoveryCodeDevice.objects.get(user=user).remaining == 8
     assert user.events.get(tag="account:2fa:webauthn:added").details["label"] == "Blue key"
