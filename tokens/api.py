@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.reauth import is_recently_authenticated
 from config.api import ApiView, errors, paginated
-from config.errors import NotFound
+from config.errors import NotAllowed, NotFound
 
 from . import services
 from .models import Token
@@ -73,6 +76,15 @@ class TokenListCreateApi(ApiView):
         summary="Create an API token (the secret is in the answer, once)",
     )
     def post(self, request: Request) -> Response:
+        # A browser session mints tokens only after a recent password check, as the web
+        # page does; HTTP Basic sends the password (and X-OTP) with every call.
+        by_session = isinstance(request.successful_authenticator, SessionAuthentication)
+        if by_session and not is_recently_authenticated(request._request):
+            raise NotAllowed(
+                "confirm it's you first: re-enter your password at "
+                f"{settings.SITE_URL}/manage/account/reauthenticate/ and retry, "
+                "or call the API with HTTP Basic."
+            )
         data = TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, raw = services.token_create(

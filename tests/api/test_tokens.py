@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import AccountEvent
 from tests.api.conftest import basic, current_code
-from tests.conftest import login_verified
+from tests.conftest import login_verified, mark_reauthenticated
 from tests.factories import TokenFactory, UserFactory
 from tokens import secrets as token_secrets
 from tokens.models import Token
@@ -173,6 +173,14 @@ def test_browser_session_works_with_csrf(user) -> None:
     assert "CSRF" in response.json()["detail"]
     client.get("/manage/account/tokens/")
     csrf = client.cookies["csrftoken"].value
+    response = client.post(
+        URL, {"name": "x"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert response.status_code == 403
+    assert "re-enter your password" in response.json()["detail"]
+    assert not Token.objects.exists()
+
+    mark_reauthenticated(client)
     response = client.post(
         URL, {"name": "x"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
     )
