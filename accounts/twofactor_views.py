@@ -245,6 +245,8 @@ def _factor_of(device: Any) -> str:
 
 @never_cache
 def two_factor_login(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
     stage = pending_two_factor_stage(request)
     if stage is None:
         return _expired_login(request)

@@ -161,6 +161,22 @@ def test_second_step_without_a_pending_sign_in_goes_to_login(client):
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
 
 
+def test_second_step_when_already_signed_in_goes_to_the_account(user_client):
+    response = user_client.get(STEP)
+    assert response.status_code == 302 and response["Location"] == "/manage/account/"
+
+
+def test_right_code_right_after_a_wrong_one_is_throttled_by_django_otp(client, totp_user):
+    enter_password(client, totp_user)
+    code = code_for(totp_user)
+    client.post(STEP, {"method": "totp", "code": "000000" if code != "000000" else "111111"})
+    throttled = client.post(STEP, {"method": "totp", "code": code})
+    assert throttled.status_code == 400
+    assert "wait a few seconds before trying again" in throttled.content.decode()
+    TOTPDevice.objects.get(user=totp_user).throttle_reset()  # as if the wait had passed
+    assert client.post(STEP, {"method": "totp", "code": code}).status_code == 302
+
+
 def test_sign_in_marks_the_session_recently_authenticated(client, totp_user, rf):
     enter_password(client, totp_user)
     client.post(STEP, {"method": "totp", "code": code_for(totp_user)})
