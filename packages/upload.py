@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import re
@@ -21,6 +22,7 @@ from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -49,6 +51,10 @@ from .storage import exists as storage_exists
 if TYPE_CHECKING:
     from accounts.models import User
     from tokens.models import Token
+
+# Password guessing through /legacy/: failures per IP and per username, in the cache.
+MAX_FAILED_LOGINS = 10
+FAILED_LOGIN_WINDOW = 5 * 60
 
 # The METADATA / PKG-INFO we read from an archive; real ones are a few kB.
 MAX_METADATA_SIZE = 2 * 1024 * 1024
@@ -131,8 +137,22 @@ def authenticate_uploader(request: HttpRequest) -> Uploader:
             "uploading with a password is turned off on this index: create an API token at "
             f"{_url('/manage/account/tokens/')} and upload with username __token__."
         )
+    failures = [
+        f"upload-auth-fail:ip:{client_ip(request)}",
+        f"upload-auth-fail:user:{username.lower()[:150]}",
+    ]
+    if any((cache.get(key) or 0) >= MAX_FAILED_LOGINS for key in failures):
+        raise WharfError(
+            "too many failed sign-ins for uploads: wait 5 minutes, then check the username "
+            "and password (or use an API token).",
+            status_code=429,
+        )
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
+        for key in failures:
+            if not cache.add(key, 1, FAILED_LOGIN_WINDOW):
+                with contextlib.suppress(ValueError):  # expired between add() and incr()
+                    cache.incr(key)
         raise NotAllowed(
             "invalid username or password: check them, or upload with username __token__ "
             f"and an API token from {_url('/manage/account/tokens/')}"

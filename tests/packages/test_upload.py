@@ -104,6 +104,13 @@ def test_wrong_password_is_refused(client, user):
     assert_refused(response, 403, "invalid username or password", "/manage/account/tokens/")
 
 
+def test_password_guessing_is_stopped(client, user):
+    for _ in range(10):
+        assert upload(client, wheel(), user.username, "wrong").status_code == 403
+    response = upload(client, wheel(), user.username)  # even the right password, for now
+    assert_refused(response, 429, "too many failed sign-ins", "wait 5 minutes")
+
+
 def test_missing_credentials_ask_for_authentication(client, db):
     response = client.post("/legacy/", wheel().form())
     assert response.status_code == 401
