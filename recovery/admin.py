@@ -198,7 +198,10 @@ class TicketAdmin(admin.ModelAdmin):
                 "is_final": ticket.is_final,
                 "remedy_choices": Ticket.Remedy.choices,
                 "assignees": staff.distinct().order_by("username"),
-                "act_url": reverse("admin:recovery_ticket_act", args=[ticket.pk, "ACTION"]),
+                # Each action form posts to <act_base><action>/.
+                "act_base": reverse(
+                    "admin:recovery_ticket_act", args=[ticket.pk, "note"]
+                ).removesuffix("note/"),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

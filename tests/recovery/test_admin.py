@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
@@ -14,8 +16,16 @@ from tests.recovery.helpers import link_in, mails_to
 pytestmark = pytest.mark.django_db
 
 
-def act(client: Client, ticket: Ticket, action: str, **data):
+def act_direct(client: Client, ticket: Ticket, action: str, **data):
+    """POST an action without its button (what a forged request would do)."""
     return client.post(f"/admin/recovery/ticket/{ticket.pk}/act/{action}/", data)
+
+
+def act(client: Client, ticket: Ticket, action: str, **data):
+    """Press the action's button on the ticket page: post to the form's own URL."""
+    page = client.get(f"/admin/recovery/ticket/{ticket.pk}/change/").content.decode()
+    [url] = re.findall(rf'<form method="post" action="([^"]+/act/{action}/)"', page)
+    return client.post(url, data)
 
 
 def test_support_staff_group_holds_only_recovery_permissions(support):
@@ -64,7 +74,7 @@ def test_staff_without_recovery_permission_cannot_see_tickets(client, dag):
     ticket = TicketFactory(account=dag)
     assert client.get("/admin/recovery/ticket/").status_code == 403
     assert client.get(f"/admin/recovery/ticket/{ticket.pk}/change/").status_code in (302, 403)
-    assert act(client, ticket, "note", note="hi").status_code == 403
+    assert act_direct(client, ticket, "note", note="hi").status_code == 403
 
 
 def test_support_user_without_approve_permission_cannot_approve(client, dag, mailoutbox):
@@ -78,7 +88,9 @@ def test_support_user_without_approve_permission_cannot_approve(client, dag, mai
     ticket = TicketFactory(account=dag)
     page = client.get(f"/admin/recovery/ticket/{ticket.pk}/change/")
     assert b"/act/approve/" not in page.content
-    response = act(client, ticket, "approve", remedies=["set_contact_email"], reason="looks ok")
+    response = act_direct(
+        client, ticket, "approve", remedies=["set_contact_email"], reason="looks ok"
+    )
     assert response.status_code == 403
     assert b"ask an administrator to add you to the Support staff group" in response.content
     ticket.refresh_from_db()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,11 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 from django.utils import timezone
 
+from packages.models import RoleInvitation
 from recovery.models import Ticket
 from recovery.tasks import process_recovery_tickets
 from tests.conftest import login_verified
+from tests.factories import UserFactory
 from tests.recovery.conftest import ATTEST_REPOSITORY, make_support_staff
 from tests.recovery.helpers import link_in, mails_to
 
@@ -74,11 +77,12 @@ def test_dag_recovers_attest(client, dag, mailoutbox, django_capture_on_commit_c
     assert "The repository matches." in page
     assert f"{ATTEST_REPOSITORY} is listed by Attest 1.0" in page
     assert "Attest: Owner" in page
+    [approve_url] = re.findall(r'action="([^"]+/approve/)"', page)
 
     # 5. ... and approves in the admin.
     mailoutbox.clear()
     response = staff.post(
-        f"/admin/recovery/ticket/{ticket.pk}/act/approve/",
+        approve_url,
         {
             "remedies": ["set_contact_email"],
             "reason": "Repository listed by Attest's metadata is the one dag named.",
@@ -118,6 +122,20 @@ def test_dag_recovers_attest(client, dag, mailoutbox, django_capture_on_commit_c
     response = dag_browser.post("/accounts/login/", {"login": "dag", "password": NEW_PASSWORD})
     assert response.status_code == 302
     assert dag_browser.get("/manage/account/").status_code == 200
+
+    # 8. dag invites a new maintainer to Attest.
+    maya = UserFactory(username="maya", email="maya@example.com", verified=True)
+    mailoutbox.clear()
+    response = dag_browser.post(
+        "/manage/project/attest/collaboration/",
+        {"action": "invite", "username": "maya", "role": "Maintainer"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Invitation sent to maya." in response.content.decode()
+    invitation = RoleInvitation.objects.get(project__normalized_name="attest")
+    assert (invitation.invitee, invitation.inviter, invitation.role) == (maya, dag, "Maintainer")
+    assert any("maya@example.com" in m.to for m in mailoutbox)
 
     # The whole story is on the ticket.
     actions = list(ticket.events.values_list("action", flat=True))
