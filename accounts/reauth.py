@@ -59,6 +59,14 @@ def reauth_url(request: HttpRequest) -> str:
     return reverse("accounts:reauthenticate") + "?" + urlencode({"next": back})
 
 
+def redirect_to_reauthenticate(request: HttpRequest, next_url: str) -> HttpResponseRedirect:
+    """Send the user to re-authenticate (password + second factor), then on to next_url."""
+    back = safe_next(request, next_url, reverse("accounts:account"))
+    return HttpResponseRedirect(
+        reverse("accounts:reauthenticate") + "?" + urlencode({"next": back})
+    )
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.content_type == "application/json" or "application/json" in request.headers.get(
         "Accept", ""

@@ -183,3 +183,26 @@ def test_sign_in_marks_the_session_recently_authenticated(client, totp_user, rf)
     request = rf.get("/")
     request.session = client.session
     assert is_recently_authenticated(request)
+
+
+def test_admin_login_sends_staff_through_the_sites_sign_in_and_second_factor(client):
+    staff = UserFactory(verified=True, staff=True, is_superuser=True, with_totp=True)
+    assert client.get("/admin/login/?next=/admin/")["Location"] == ("/accounts/login/?next=/admin/")
+    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    refused = client.get("/admin/")
+    assert refused.status_code == 302
+    asked = client.get(refused["Location"])
+    assert asked["Location"] == "/manage/account/reauthenticate/?next=%2Fadmin%2F"
+    response = client.post(
+        asked["Location"], {"password": PASSWORD, "method": "totp", "code": code_for(staff)}
+    )
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_login_tells_staff_without_two_factor_to_add_it(client):
+    staff = UserFactory(verified=True, staff=True, is_superuser=True)
+    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 403
+    assert "add an authenticator app or a security key" in response.content.decode()
