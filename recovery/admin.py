@@ -188,6 +188,11 @@ class TicketAdmin(admin.ModelAdmin):
                 "ticket": ticket,
                 "checks": compute_checks(ticket),
                 "account": account_overview(ticket.account) if ticket.account else None,
+                "user_admin_url": (
+                    reverse("admin:accounts_user_change", args=[ticket.account_id])
+                    if ticket.account_id and request.user.has_perm("accounts.view_user")
+                    else ""
+                ),
                 "audit_trail": ticket.events.select_related("actor"),
                 "challenges": ticket.challenges.all(),
                 "countdown": _countdown(ticket),

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.safestring import mark_safe
 
 from .models import Ticket
 
@@ -60,6 +61,7 @@ class RecoveryRequestForm(forms.Form):
     )
     agree_code_of_conduct = forms.BooleanField(
         label="I agree to the code of conduct and confirm the account is mine.",
+        help_text=mark_safe('<a href="/recovery/code-of-conduct/">Read the code of conduct</a>.'),
         error_messages={"required": "You must agree to the code of conduct to file a request."},
     )
     acknowledge_review_time = forms.BooleanField(

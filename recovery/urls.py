@@ -9,6 +9,7 @@ app_name = "recovery"
 urlpatterns = [
     path("", views.request_recovery, name="request"),
     path("sent/", views.request_sent, name="sent"),
+    path("code-of-conduct/", views.code_of_conduct, name="code_of_conduct"),
     path("verify/<str:token>/", views.verify_contact, name="verify"),
     path("cancel/<str:token>/", views.cancel, name="cancel"),
     path("answer/<str:token>/", views.answer, name="answer"),

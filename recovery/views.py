@@ -53,6 +53,10 @@ def request_recovery(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/request.html", {"form": form})
 
 
+def code_of_conduct(request: HttpRequest) -> HttpResponse:
+    return render(request, "recovery/code_of_conduct.html")
+
+
 def request_sent(request: HttpRequest) -> HttpResponse:
     contact = request.session.get("recovery_contact", "")
     return render(request, "recovery/sent.html", {"contact": contact})

@@ -180,3 +180,10 @@ def test_recovery_is_reachable_from_sign_in_pages(client, page):
     response = client.get(page)
     assert response.status_code == 200
     assert b'href="/recovery/"' in response.content
+
+
+def test_code_of_conduct_is_linked_from_the_form(client):
+    form = client.get("/recovery/")
+    assert b'href="/recovery/code-of-conduct/"' in form.content
+    page = client.get("/recovery/code-of-conduct/")
+    assert page.status_code == 200 and b"you ask only for an account that is yours" in page.content
