@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -76,7 +77,7 @@ def sign_in(page, site: str, user) -> None:
     page.click("form [type=submit]")
 
 
-def test_register_a_key_and_sign_in_with_it_in_a_browser(page, site):
+def test_register_a_key_and_sign_in_with_it_in_a_browser(page, site, settings):
     user = UserFactory(verified=True)
     sign_in(page, site, user)
     page.wait_for_url(f"{site}/manage/account/")
@@ -97,3 +98,14 @@ def test_register_a_key_and_sign_in_with_it_in_a_browser(page, site):
     page.wait_for_url(f"{site}/manage/account/")
     assert WebAuthnDevice.objects.get(user=user).last_used_at is not None
     assert user.events.filter(tag="account:2fa:webauthn:used").exists()
+
+    # Later, a sensitive page asks again: password + the key, then back to that page.
+    settings.REAUTH_MAX_AGE = 1
+    time.sleep(1.2)
+    page.goto(f"{site}/manage/account/two-factor/webauthn/")
+    page.wait_for_url(f"{site}/manage/account/reauthenticate/?next=*")
+    settings.REAUTH_MAX_AGE = 300
+    page.fill("[name=password]", PASSWORD)
+    page.click("text=Continue with my security key")
+    page.wait_for_url(f"{site}/manage/account/two-factor/webauthn/")
+    assert user.events.filter(tag="account:2fa:webauthn:used").count() == 2
