@@ -49,7 +49,7 @@ def bench_environment(workdir: Path, port: int) -> dict[str, str]:
         "DEBUG": "false",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "EMAIL_URL": "dummymail://",
+        "EMAIL_URL": f"filemail://{workdir / 'mail'}",
         "CELERY_BROKER_URL": "",
         "CACHE_URL": "locmemcache://",
         "NO_PROXY": "*",
@@ -173,8 +173,8 @@ def api_token(username: str) -> str:
 
 
 def warm_up(port: int, workers: int) -> None:
-    """Every gunicorn worker loads Django before the clock starts (404s: nothing cached)."""
-    measure(port, ["/simple/warm-up-nothing-here/"] * workers * 20, "text/html", workers * 2)
+    """Every gunicorn worker loads Django before the clock starts (the home page: no cache)."""
+    measure(port, ["/"] * workers * 20, "text/html", workers * 2)
 
 
 def wait_for(port: int, server: subprocess.Popen) -> None:
