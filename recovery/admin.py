@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django_otp import devices_for_user
 
@@ -113,7 +115,7 @@ class TicketAdmin(admin.ModelAdmin):
                     "account",
                     "contact_email",
                     "contact_verified_at",
-                    "lost",
+                    "lost_labels",
                     "created",
                     "ip_address",
                     "user_agent",
@@ -124,8 +126,8 @@ class TicketAdmin(admin.ModelAdmin):
             "Evidence",
             {
                 "fields": (
-                    "repository_urls",
-                    "claimed_projects",
+                    "repository_links",
+                    "claimed_project_names",
                     "claimed_last_sign_in",
                     "other_evidence",
                     "agreed_code_of_conduct_at",
@@ -138,7 +140,7 @@ class TicketAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "assigned_to",
-                    "remedies",
+                    "remedy_labels",
                     "approved_at",
                     "effective_at",
                     "countdown",
@@ -147,7 +149,38 @@ class TicketAdmin(admin.ModelAdmin):
             },
         ),
     )
-    readonly_fields = ("countdown",)
+    readonly_fields = (
+        "countdown",
+        "lost_labels",
+        "repository_links",
+        "claimed_project_names",
+        "remedy_labels",
+    )
+
+    @admin.display(description="what was lost")
+    def lost_labels(self, ticket: Ticket) -> str:
+        return ", ".join(str(Ticket.Lost(v).label) for v in ticket.lost if v in Ticket.Lost)
+
+    @admin.display(description="repository URLs")
+    def repository_links(self, ticket: Ticket) -> str:
+        # Claimant-supplied URLs: escaped, and opened without sending the admin as referrer.
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+                ((url, url) for url in ticket.repository_urls),
+            )
+            or "-"
+        )
+
+    @admin.display(description="claimed projects")
+    def claimed_project_names(self, ticket: Ticket) -> str:
+        return ", ".join(ticket.claimed_projects) or "-"
+
+    @admin.display(description="remedies")
+    def remedy_labels(self, ticket: Ticket) -> str:
+        labels = [str(Ticket.Remedy(v).label) for v in ticket.remedies if v in Ticket.Remedy]
+        return "; ".join(labels) or "-"
 
     @admin.display(description="age", ordering="created")
     def age(self, ticket: Ticket) -> str:

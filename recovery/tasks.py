@@ -11,9 +11,3 @@ from . import services
 def process_recovery_tickets() -> dict[str, int]:
     """Close unverified tickets, complete approved ones whose waiting ended, remind staff."""
     return services.tickets_process_due()
-
-
-@shared_task
-def complete_recovery_ticket(ticket_id: int) -> None:
-    """Apply one approved ticket's remedies if its waiting period has passed."""
-    services.ticket_complete(ticket_id=ticket_id)

@@ -66,6 +66,19 @@ def test_ticket_page_shows_claim_checks_and_account(support_client, dag):
     assert "dag@oldmail.example · unverified" in body
     assert "Attest: Owner" in body
     assert 'name="_save"' not in body  # read-only: no edit form
+    assert "Password" in body  # what was lost, as words
+    assert f'href="{ATTEST_REPOSITORY}.git" rel="noopener noreferrer"' in body
+
+
+def test_ticket_page_escapes_claimant_text(support_client, dag):
+    ticket = TicketFactory(
+        account=dag,
+        repository_urls=['https://x.example/"><script>alert(1)</script>'],
+        other_evidence="<img src=x onerror=alert(2)>",
+    )
+    body = support_client.get(f"/admin/recovery/ticket/{ticket.pk}/change/").content.decode()
+    assert "<script>alert(1)" not in body
+    assert "<img src=x" not in body
 
 
 def test_staff_without_recovery_permission_cannot_see_tickets(client, dag):
