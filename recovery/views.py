@@ -84,7 +84,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         return _done(
             request,
             "Recovery cancelled",
-            f"Request {ticket.reference} is cancelled and can no longer change your account. "
+            f"Request {ticket.reference} is closed and can no longer change your account. "
             "If you did not sign in for a while, now is a good time to check your password "
             "and two-factor settings.",
         )
