@@ -17,7 +17,10 @@ from tokens.authentication import ApiBasicAuthentication
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    detail = serializers.CharField(help_text="What happened and what to do.")
+    errors = serializers.DictField(
+        required=False, help_text="For bad input: the messages per field."
+    )
 
 
 _ERRORS = {

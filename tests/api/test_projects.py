@@ -159,4 +159,5 @@ def test_role_errors_are_clear(client, user, alpha) -> None:
         **basic(user.username),
     )
     assert response.status_code == 400
-    assert "role" in response.json()
+    assert response.json()["detail"] == 'role: "King" is not a valid choice.'
+    assert "role" in response.json()["errors"]

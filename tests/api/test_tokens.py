@@ -76,7 +76,7 @@ def test_create_account_wide_by_default(client, user) -> None:
 def test_create_refuses_bad_input_with_a_message(client, user, payload, message) -> None:
     response = client.post(URL, payload, content_type="application/json", **basic(user.username))
     assert response.status_code == 400
-    assert message in str(response.json())
+    assert message in response.json()["detail"]
     assert not Token.objects.exists()
 
 
