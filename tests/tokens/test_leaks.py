@@ -122,3 +122,16 @@ def test_unreachable_key_server_is_a_503(client, settings) -> None:
 
 def test_only_post(client) -> None:
     assert client.get(URLS[0]).status_code == 405
+
+
+def test_reports_need_no_csrf_token_or_sign_in(github_keys) -> None:
+    from django.test import Client
+
+    token = TokenFactory()
+    body = report(token.raw)
+    response = Client(enforce_csrf_checks=True).post(
+        URLS[1], body, content_type="application/json", **github_keys.headers(body)
+    )
+    assert response.status_code == 200
+    token.refresh_from_db()
+    assert token.is_revoked
