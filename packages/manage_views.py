@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from packaging.utils import canonicalize_version
 
 from accounts.models import User
+from accounts.reauth import posts_action, reauth_required_when
 from config.errors import WharfError
 
 from . import services
@@ -200,7 +201,7 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-@login_required
+@reauth_required_when(posts_action("delete_release", "delete_file"))
 def release(request: HttpRequest, name: str, version: str) -> HttpResponse:
     project = _project_for(request, name)
     release = get_object_or_404(

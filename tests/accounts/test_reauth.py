@@ -16,7 +16,14 @@ from accounts.models import WebAuthnDevice
 from accounts.reauth import SESSION_KEY
 from accounts.twofactor_services import recovery_codes_generate
 from tests.conftest import mark_reauthenticated
-from tests.factories import PASSWORD, EmailAddressFactory, TOTPDeviceFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    EmailAddressFactory,
+    ReleaseFactory,
+    RoleFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+)
 from tests.softwebauthn import SoftAuthenticator
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +244,25 @@ def test_reauth_json_endpoints_answer_json(client, user):
     )
     assert response.status_code == 403
     assert response.json()["reauth_url"].startswith(REAUTH)
+
+
+@pytest.mark.parametrize("action", ["delete_release", "delete_file"])
+def test_deleting_releases_and_files_needs_reauthentication(client, user, action):
+    from packages.models import Release
+
+    release = ReleaseFactory(version="2.1", canonical_version="2.1")
+    RoleFactory(project=release.project, user=user, role="Owner")
+    page = f"/manage/project/{release.project.normalized_name}/release/2.1/"
+    signed_in(client, user)
+    assert client.get(page).status_code == 200  # looking is fine
+
+    data = {"action": action, "confirm": "2.1", "file": "0"}
+    refused = client.post(page, data, HTTP_REFERER=f"http://testserver{page}")
+    assert refused["Location"] == f"{REAUTH}?next={page.replace('/', '%2F')}"
+    assert Release.objects.filter(pk=release.pk).exists()
+
+    mark_reauthenticated(client)
+    response = client.post(page, data)
+    assert not response.get("Location", "").startswith(REAUTH)  # on to the view itself
+    if action == "delete_release":
+        assert not Release.objects.filter(pk=release.pk).exists()

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from packages.models import Release, Role, RoleInvitation
+from tests.conftest import mark_reauthenticated
 from tests.packages.conftest import upload, wheel
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_change_role_remove_and_leave(project, owner, maintainer):
 def test_yank_and_delete_through_pages(client, project, owner):
     upload(client, wheel("demo-pkg", "1.0"), owner.username)
     release = Release.objects.get()
-    owner_client = signed_in(owner)
+    owner_client = mark_reauthenticated(signed_in(owner))  # deleting asks for the password
     page = owner_client.post(
         "/manage/project/demo-pkg/",
         {"action": "yank", "release": release.pk, "reason": "bad"},
