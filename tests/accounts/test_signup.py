@@ -97,3 +97,29 @@ def test_signup_with_address_of_another_account_is_refused(client):
     assert response.status_code == 200
     assert "already registered with this email" in response.content.decode()
     assert User.objects.count() == 1
+
+
+def test_signup_refuses_an_absurdly_long_password(client):
+    long_password = "correct horse " * 300
+
+    response = client.post(
+        "/accounts/signup/", signup_data(password1=long_password, password2=long_password)
+    )
+
+    assert "Use a password of at most 4096 characters." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signups_from_one_address_are_rate_limited(client):
+    # ACCOUNT_RATE_LIMITS["signup"] = 10/h/ip: every POST counts, valid or not.
+    for number in range(10):
+        response = client.post(
+            "/accounts/signup/", signup_data(username=f"u{number}", agree_terms=None)
+        )
+        assert response.status_code == 200
+
+    limited = client.post("/accounts/signup/", signup_data())
+
+    assert limited.status_code == 429
+    assert "Wait a few minutes and try again" in limited.content.decode()
+    assert not User.objects.exists()
