@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_version
 
 from config.errors import WharfError, plain_error_response
@@ -84,7 +84,7 @@ def _negotiate(request: HttpRequest) -> str | HttpResponse:
         )
 
 
-@require_GET
+@require_safe
 def simple_index(request: HttpRequest) -> HttpResponse:
     content_type = _negotiate(request)
     if isinstance(content_type, HttpResponse):
@@ -92,7 +92,7 @@ def simple_index(request: HttpRequest) -> HttpResponse:
     return _simple_response(request, simple.index_page(content_type))
 
 
-@require_GET
+@require_safe
 def simple_project(request: HttpRequest, name: str) -> HttpResponse:
     normalized = normalize(name)
     if normalized != name:
@@ -115,7 +115,7 @@ def simple_project(request: HttpRequest, name: str) -> HttpResponse:
 _CONTENT_TYPES = {".whl": "application/zip", ".gz": "application/gzip", ".metadata": "text/plain"}
 
 
-@require_GET
+@require_safe
 def serve_file(request: HttpRequest, path: str) -> HttpResponse:
     """A distribution (or its PEP 658 metadata) by storage key; keys never change content."""
     storage = files_storage()
@@ -142,7 +142,7 @@ def serve_file(request: HttpRequest, path: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def json_project_view(request: HttpRequest, name: str) -> HttpResponse:
     normalized = normalize(name)
     if normalized != name:
@@ -154,7 +154,7 @@ def json_project_view(request: HttpRequest, name: str) -> HttpResponse:
     return JsonResponse(data, json_dumps_params={"sort_keys": True})
 
 
-@require_GET
+@require_safe
 def json_release_view(request: HttpRequest, name: str, version: str) -> HttpResponse:
     normalized = normalize(name)
     if normalized != name:
@@ -168,7 +168,7 @@ def json_release_view(request: HttpRequest, name: str, version: str) -> HttpResp
     return JsonResponse(data, json_dumps_params={"sort_keys": True})
 
 
-@require_GET
+@require_safe
 def project_detail(request: HttpRequest, name: str, version: str | None = None) -> HttpResponse:
     normalized = normalize(name)
     if normalized != name:
