@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 
 from .models import AccountEvent, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The caller's address (REMOTE_ADDR; a proxy in front must set it, e.g. gunicorn's)."""
+    """The caller's address, as allauth's rate limits see it (TRUSTED_PROXY_COUNT aware)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request) or None
+    except (ImproperlyConfigured, PermissionDenied, ValueError):
+        # A forwarded-for header shorter than the configured proxy chain: not trustworthy.
+        return request.META.get("REMOTE_ADDR") or None
 
 
 def client_user_agent(request: HttpRequest | None) -> str:

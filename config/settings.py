@@ -132,7 +132,6 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
@@ -186,6 +185,9 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Wharf] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme or "http"
+# Behind N reverse proxies, the client is the Nth address from the right of X-Forwarded-For:
+# per-IP limits and the IPs in the security history use it (0: REMOTE_ADDR, no proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Abuse limits (kept in the cache: production needs a shared one, e.g. Redis).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

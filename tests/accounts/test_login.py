@@ -143,3 +143,19 @@ def test_password_reset_lifts_the_sign_in_throttle(client, user, mailoutbox):
 
     response = sign_in(client, user.username, NEW_PASSWORD)
     assert response.status_code == 302
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_recorded_and_limited(
+    client, user, settings
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    sign_in(client, user.username, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    sign_in(client, user.username, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+
+    addresses = dict(AccountEvent.objects.values_list("tag", "ip_address"))
+    assert addresses == {
+        "account:login:failure": "203.0.113.9",
+        "account:login:success": "198.51.100.7",
+    }
