@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import time
+
 import pytest
-from django.core.cache import cache
 
 from accounts.models import AccountEvent, User
 from tests.factories import PASSWORD, UserFactory
@@ -95,7 +96,7 @@ def test_logout_needs_a_post_and_ends_the_session(user_client):
     assert signed_in_user(user_client.get("/")) is None
 
 
-def test_failed_logins_are_throttled_per_account_then_allowed_again(client, user):
+def test_failed_logins_are_throttled_per_account_then_allowed_again(client, user, monkeypatch):
     # Five failures in five minutes per account (ACCOUNT_RATE_LIMITS["login_failed"]), counted
     # together whether the attacker names the account by username or by email.
     for login in [user.username, user.email, user.username.upper(), user.email, user.username]:
@@ -110,8 +111,14 @@ def test_failed_logins_are_throttled_per_account_then_allowed_again(client, user
     assert signed_in_user(blocked) is None
     assert THROTTLED in sign_in(client, user.email, PASSWORD).content.decode()
 
-    # The window passes (the counters live in the cache and expire with it).
-    cache.clear()
+    # Two minutes later: still inside the window.
+    now = time.time()
+    monkeypatch.setattr("allauth.core.internal.ratelimit.time.time", lambda: now + 120)
+    assert THROTTLED in sign_in(client, user.username, PASSWORD).content.decode()
+
+    # Five minutes and a second after the failures the window has passed: the owner gets in.
+    later = now + 301
+    monkeypatch.setattr("allauth.core.internal.ratelimit.time.time", lambda: later)
     allowed = sign_in(client, user.username, PASSWORD)
 
     assert allowed.status_code == 302
