@@ -19,11 +19,40 @@ def terms(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    events = AccountEvent.objects.for_user(request.user)[:50]
+    events = [
+        {
+            "created": event.created,
+            "tag": event.tag,
+            "label": event_label(event.tag),
+            "details": event_details(event.details),
+            "ip_address": event.ip_address,
+            "user_agent": event.user_agent,
+        }
+        for event in AccountEvent.objects.for_user(request.user)[:50]
+    ]
     return render(
         request,
         "accounts/account.html",
         {"events": events, **unverified_context(request)},
+    )
+
+
+def event_label(tag: str) -> str:
+    """ "account:email:primary_changed" -> "Email primary changed" (any app's tags)."""
+    parts = tag.split(":")[1:] or [tag]
+    if parts[0] == "account" and len(parts) > 1:
+        parts = parts[1:]
+    return " ".join(part.replace("_", " ") for part in parts).capitalize()
+
+
+def event_details(details: object) -> str:
+    """The event's details as "key: value" pairs, empty values left out."""
+    if not isinstance(details, dict):
+        return ""
+    return ", ".join(
+        f"{key.replace('_', ' ')}: {value}"
+        for key, value in details.items()
+        if value not in (None, "", [], {})
     )
 
 

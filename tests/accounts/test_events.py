@@ -65,3 +65,16 @@ def test_admin_user_search_and_filters(staff_client, user):
     assert unverified.username not in by_email.content.decode()
     assert unverified.username in only_unverified.content.decode()
     assert AccountEvent.objects.count() == 0
+
+
+def test_account_page_describes_events_in_words(user_client, user):
+    record_event(user=user, tag="account:email:primary_changed", to_email="b@example.com")
+    record_event(user=user, tag="account:login:success", factor=None, method="password")
+
+    html = user_client.get("/manage/account/").content.decode()
+
+    assert "Email primary changed" in html
+    assert "to email: b@example.com" in html
+    assert "Login success" in html
+    assert "method: password" in html
+    assert "factor" not in html.split("Login success")[1].split("</tr>")[0]
