@@ -26,7 +26,9 @@ def account_for_credentials(credentials: dict[str, Any]) -> User | None:
 
     email = str(credentials.get("email") or "").strip()
     if email:
-        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        # A verified owner first: anyone can add an address to their own account unverified.
+        addresses = EmailAddress.objects.filter(email__iexact=email).order_by("-verified", "pk")
+        address = addresses.select_related("user").first()
         if address is not None:
             return address.user
         return User.objects.filter(email__iexact=email).first()

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from accounts.models import AccountEvent, User
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, EmailAddressFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +166,12 @@ def test_behind_a_proxy_the_forwarded_client_address_is_recorded_and_limited(
         "account:login:failure": "203.0.113.9",
         "account:login:success": "198.51.100.7",
     }
+
+
+def test_failure_by_email_counts_against_the_verified_owner(client, user):
+    squatter = UserFactory(verified=True)
+    EmailAddressFactory(user=squatter, email=user.email.upper(), verified=False)
+
+    sign_in(client, user.email, "wrong")
+
+    assert AccountEvent.objects.get(tag="account:login:failure").user == user
