@@ -168,7 +168,10 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # Reset links go only to verified addresses; unverified ones are pointed to /recovery/.
-ACCOUNT_FORMS = {"reset_password": "accounts.password_reset.ResetPasswordForm"}
+ACCOUNT_FORMS = {
+    "login": "accounts.allauth_forms.LoginForm",
+    "reset_password": "accounts.allauth_forms.ResetPasswordForm",
+}
 ACCOUNT_USERNAME_VALIDATORS = "accounts.validators.USERNAME_VALIDATORS"
 ACCOUNT_USERNAME_MIN_LENGTH = 1
 ACCOUNT_PRESERVE_USERNAME_CASING = True

@@ -25,7 +25,7 @@ def signed_in_user(response) -> User | None:
 
 def test_login_page_has_labelled_fields_and_links(client):
     html = client.get(LOGIN).content.decode()
-    assert '<label for="id_login">' in html
+    assert '<label for="id_login">Username or email</label>' in html
     assert '<label for="id_password">' in html
     assert "/accounts/signup/" in html
     assert "/accounts/password/reset/" in html

@@ -1,11 +1,12 @@
-"""Password reset only to verified addresses (allauth's reset form, with our policy).
+"""allauth's own forms with our policy (ACCOUNT_FORMS): sign-in wording, verified-only reset.
 
-Kept out of forms.py: allauth's forms module imports our SignupForm from there, and this
-form subclasses one of allauth's, so living together would be a circular import.
+Kept out of forms.py: allauth's forms module imports our SignupForm from there, and these
+subclass allauth's forms, so living together would be a circular import.
 """
 
 from __future__ import annotations
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import default_token_generator
 from allauth.account.internal.flows.password_reset import request_password_reset
@@ -14,6 +15,14 @@ from django.http import HttpRequest
 
 from .emails import send_templated_email
 from .models import User
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, its one field labelled for what it takes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or email"
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):
