@@ -54,11 +54,12 @@ def _login_method(request: HttpRequest | None, user: User) -> dict[str, str]:
     records = get_authentication_records(request, user)
     if not records:
         return {"method": "unknown"}
-    last = records[-1]
-    details = {"method": str(last.get("method", "unknown"))}
-    if "email" in last:
+    # The first factor's record names the account; a later one may be a second factor's.
+    first = next((r for r in reversed(records) if "email" in r or "username" in r), records[-1])
+    details = {"method": str(first.get("method", "unknown"))}
+    if "email" in first:
         details["login_by"] = "email"
-    elif "username" in last:
+    elif "username" in first:
         details["login_by"] = "username"
     return details
 

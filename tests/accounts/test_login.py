@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import time
 
+import pyotp
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccountEvent, User
 from tests.factories import PASSWORD, EmailAddressFactory, UserFactory
@@ -175,3 +177,13 @@ def test_failure_by_email_counts_against_the_verified_owner(client, user):
     sign_in(client, user.email, "wrong")
 
     assert AccountEvent.objects.get(tag="account:login:failure").user == user
+
+
+def test_sign_in_with_a_second_factor_records_method_and_factor(client):
+    user = UserFactory(verified=True, with_totp=True)
+    sign_in(client, user.email)
+    code = pyotp.parse_uri(TOTPDevice.objects.get(user=user).config_url).now()
+    client.post("/accounts/two-factor/", {"method": "totp", "code": code})
+
+    event = AccountEvent.objects.get(user=user, tag="account:login:success")
+    assert event.details == {"factor": "totp", "method": "password", "login_by": "email"}
