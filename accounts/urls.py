@@ -9,6 +9,6 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("manage/account/", views.account, name="account"),
-    path("terms/", views.terms, name="terms"),
     path("", include("accounts.twofactor_urls")),
+    path("terms/", views.terms, name="terms"),
 ]
