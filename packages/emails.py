@@ -47,3 +47,14 @@ def send_owners_email(project: Project, summary: str, *, also: Iterable[User] = 
             "summary": summary,
         },
     )
+
+
+def send_project_deleted_email(
+    *, project_name: str, actor: User, collaborators: Iterable[User]
+) -> None:
+    """Tell the former collaborators (Owners and Maintainers) that the project is gone."""
+    send_templated_email(
+        to=_addresses(collaborators),
+        template="project_deleted",
+        context={"project_name": project_name, "actor": actor.username},
+    )

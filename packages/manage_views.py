@@ -82,12 +82,23 @@ def answer_invitation(request: HttpRequest, invitation_id: int, answer: str) -> 
     return redirect("packages:manage-projects")
 
 
-@login_required
+@reauth_required_when(posts_action("delete_project"))
 def project(request: HttpRequest, name: str) -> HttpResponse:
     project = _project_for(request, name)
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "two_factor":
+        if action == "delete_project":
+            confirm = request.POST.get("confirm", "")
+            try:
+                services.project_delete(
+                    project=project, actor=request.user, confirm=confirm, request=request
+                )
+            except WharfError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Deleted the project {project.name}.")
+                return redirect("packages:manage-projects")
+        elif action == "two_factor":
             required = request.POST.get("require_two_factor") == "on"
             _run(
                 request,

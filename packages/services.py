@@ -15,7 +15,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.events import client_ip
+from accounts.events import client_ip, record_event
 from accounts.models import User
 from config.errors import Conflict, NotAllowed, NotFound, WharfError
 
@@ -438,3 +438,39 @@ def file_delete(
         version=file.release.version,
     )
     emails.send_owners_email(project, f"{actor.username} deleted the file {file.filename}.")
+
+
+@transaction.atomic
+def project_delete(
+    *, project: Project, actor: User, confirm: str, request: HttpRequest | None = None
+) -> None:
+    """Delete a project with its releases and files; filenames stay used, the name is freed."""
+    _owners_only(actor, Action.DELETE, project)
+    if (confirm or "").strip() != project.name:
+        raise WharfError(
+            f"to delete project {project.name}, type its name {project.name!r} exactly in the "
+            "confirmation box."
+        )
+    _lock_roles(project)
+    roles = list(project.roles.select_related("user"))
+    files = list(File.objects.filter(release__project=project))
+    releases = project.releases.count()
+    name, normalized_name = project.name, project.normalized_name
+    # The project's own history goes with it: each former collaborator keeps a line in theirs.
+    for role in roles:
+        record_event(
+            user=role.user,
+            tag="account:project:deleted",
+            request=request,
+            project=name,
+            role=role.role,
+            deleted_by=actor.username,
+            releases=releases,
+            files=len(files),
+        )
+    project.delete()
+    _delete_stored(files)
+    transaction.on_commit(lambda: simple.invalidate(normalized_name, index=True))
+    emails.send_project_deleted_email(
+        project_name=name, actor=actor, collaborators=[role.user for role in roles]
+    )
