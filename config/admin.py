@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django_otp.admin import OTPAdminSite
 
 
@@ -15,7 +16,7 @@ class WharfAdminSite(OTPAdminSite):
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """Sign-in and the second factor happen on the site's pages (limits, events, keys)."""
-        from accounts.reauth import redirect_to_reauthenticate
+        from accounts.reauth import redirect_to_reauthenticate, safe_next
         from accounts.twofactor import user_has_two_factor
 
         next_url = request.GET.get("next") or request.path.removesuffix("login/")
@@ -30,4 +31,12 @@ class WharfAdminSite(OTPAdminSite):
                 )
                 return render(request, "error.html", {"message": message}, status=403)
             return redirect_to_reauthenticate(request, next_url)
-        return super().login(request, extra_context)
+        if self.has_permission(request):
+            return HttpResponseRedirect(safe_next(request, next_url, reverse("admin:index")))
+        # Never django's own admin sign-in form: it would check any account's password (and
+        # code) without the site's limits, and swap this session for that account's.
+        message = (
+            "This account is not a staff account, so it cannot use the admin. Sign out and "
+            "sign in with a staff account (with its second factor) to continue."
+        )
+        return render(request, "error.html", {"message": message}, status=403)
