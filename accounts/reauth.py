@@ -41,11 +41,15 @@ def is_recently_authenticated(request: HttpRequest) -> bool:
 
 def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
     """candidate if it is a path on this site, otherwise default."""
+    allowed = {request.get_host()}
     if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        candidate, allowed_hosts=allowed, require_https=request.is_secure()
     ):
         parts = urlsplit(candidate)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        # "https://this.site//evil.example" keeps a path that is itself another site's URL.
+        if path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=allowed):
+            return path
     return default
 
 
