@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 KEYS_CACHE_KEY = "github-secret-scanning-keys"
 KEYS_CACHE_SECONDS = 60 * 60
+KEYS_REFETCHED_CACHE_KEY = "github-secret-scanning-keys-refetched"
+KEYS_REFETCH_SECONDS = 60
 MAX_REPORT_ITEMS = 1000
 
 
@@ -55,11 +57,18 @@ def fetch_public_keys() -> dict[str, str]:
 
 
 def public_key(identifier: str) -> str | None:
-    """The PEM for identifier; refetches once when a new key appears (GitHub rotates them)."""
+    """The PEM for identifier; refetches when a new key appears (GitHub rotates them).
+
+    Anyone can send an unknown identifier: refetch at most once a minute, so forged reports
+    cannot make every request call GitHub (and use up its rate limit for the real ones).
+    """
     keys = cache.get(KEYS_CACHE_KEY)
-    if keys is None or identifier not in keys:
+    if keys is None or (
+        identifier not in keys and cache.add(KEYS_REFETCHED_CACHE_KEY, True, KEYS_REFETCH_SECONDS)
+    ):
         keys = fetch_public_keys()
         cache.set(KEYS_CACHE_KEY, keys, KEYS_CACHE_SECONDS)
+        cache.add(KEYS_REFETCHED_CACHE_KEY, True, KEYS_REFETCH_SECONDS)
     return keys.get(identifier)
 
 
