@@ -58,6 +58,13 @@ FAILED_LOGIN_WINDOW = 5 * 60
 
 # The METADATA / PKG-INFO we read from an archive; real ones are a few kB.
 MAX_METADATA_SIZE = 2 * 1024 * 1024
+# Finding an sdist's PKG-INFO unpacks the members before it: at most this much.
+SDIST_SCAN_RATIO = 50
+MIN_SDIST_SCAN = 256 * 1024 * 1024
+MAX_SDIST_MEMBERS = 100_000
+# What a distribution's filename may contain (wheel tags are otherwise free text); short
+# enough that its key plus ".metadata" stays within a file system's 255-byte names.
+FILENAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._!-]{0,239}")
 
 
 class Unauthenticated(WharfError):
@@ -217,13 +224,22 @@ def _wheel_metadata(content: UploadedFile, filename: str) -> bytes:
 
 def _sdist_metadata(content: UploadedFile, filename: str) -> bytes:
     try:
+        # Reaching a member means unpacking everything before it: bound that work, so a
+        # small gzip bomb cannot keep a worker decompressing for minutes.
+        limit = max(MIN_SDIST_SCAN, SDIST_SCAN_RATIO * content.size)
         with tarfile.open(fileobj=content, mode="r:gz") as archive:
-            for member in archive:
+            for count, member in enumerate(archive, start=1):
                 parts = member.name.strip("/").split("/")
                 if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
                     stream = archive.extractfile(member)
                     if stream is not None:
                         return _read_limited(stream, filename)
+                if member.offset_data + member.size > limit or count >= MAX_SDIST_MEMBERS:
+                    raise WharfError(
+                        f"invalid sdist: '{filename}' unpacks to too much (over "
+                        f"{limit // (1024 * 1024)} MB or {MAX_SDIST_MEMBERS} files) before its "
+                        "PKG-INFO; build it with a current build tool (python -m build --sdist)."
+                    )
     except (tarfile.TarError, OSError, EOFError, zlib_error()) as error:
         raise WharfError(
             f"invalid sdist: '{filename}' is not a readable .tar.gz archive; rebuild it."
@@ -295,6 +311,12 @@ def read_upload(request: HttpRequest) -> Upload:
         )
 
     filename = content.name or ""
+    if not FILENAME_PATTERN.fullmatch(filename):
+        # The filename ends up in storage keys, headers and pages: only what builders write.
+        raise WharfError(
+            f"invalid filename {filename[:300]!r}: a distribution's filename has at most 240 "
+            "ASCII letters, digits, '.', '_', '-' and '!'; rebuild it with a current build tool."
+        )
     filetype = _field(request, "filetype")
     if filename.endswith(".whl"):
         expected_type = File.PackageType.WHEEL
