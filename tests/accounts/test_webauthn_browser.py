@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 
 from accounts.models import RecoveryCodeDevice, WebAuthnDevice
 from tests.factories import PASSWORD, UserFactory
@@ -68,6 +69,10 @@ def page(site) -> Iterator[object]:
         page.set_default_timeout(15000)
         yield page
         browser.close()
+        # While playwright's event loop runs, Django keeps the test's database connection
+        # per context (asgiref), apart from the thread's: close it before the loop stops,
+        # or it stays open and PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
 
 
 def sign_in(page, site: str, user) -> None:
