@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -100,6 +102,17 @@ class RoleInvitation(models.Model):
         return self.expires_at <= timezone.now()
 
 
+def web_url(value: object) -> str:
+    """value if it is an http(s) address, else "" (metadata URLs are the uploader's words)."""
+    # A javascript: or data: link on the project page would run in this site's origin.
+    url = str(value or "").strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    return url if scheme in ("http", "https") else ""
+
+
 class Release(models.Model):
     """One version of a project with its core metadata (from the first file uploaded)."""
 
@@ -140,6 +153,17 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.version}"
+
+    @property
+    def home_page_url(self) -> str:
+        """The Home-page as a link, if it is a web address."""
+        return web_url(self.home_page)
+
+    @property
+    def link_urls(self) -> list[tuple[str, str]]:
+        """The Project-URLs that are web addresses, as (label, url) sorted by label."""
+        links = (self.project_urls or {}).items()
+        return sorted((str(label), web_url(url)) for label, url in links if web_url(url))
 
     @property
     def parsed_version(self) -> Version:
