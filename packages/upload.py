@@ -383,19 +383,40 @@ def read_upload(request: HttpRequest) -> Upload:
             f"the metadata inside {filename!r} names {metadata.name} {metadata.version}, "
             "not what the filename says; rebuild the distribution."
         )
+    raw_fields = parse_email(raw)[0]
+    python_version = _field(request, "pyversion") or python_version
+    _check_lengths(
+        filename,
+        Release,
+        {**_release_fields(metadata, raw_fields), "version": str(metadata.version)},
+    )
+    _check_lengths(filename, Project, {"name": metadata.name})
+    _check_lengths(filename, File, {"python_version": python_version})
     return Upload(
         content=content,
         filename=filename,
         packagetype=expected_type,
-        python_version=_field(request, "pyversion") or python_version,
+        python_version=python_version,
         metadata=metadata,
         sha256=sha256,
         blake2_256=blake2_256,
         md5=md5,
         size=size,
-        raw_fields=parse_email(raw)[0],
+        raw_fields=raw_fields,
         metadata_file=raw if expected_type == File.PackageType.WHEEL else None,
     )
+
+
+def _check_lengths(filename: str, model: type, values: dict[str, object]) -> None:
+    """Refuse a value longer than its column (PostgreSQL would fail the insert with a 500)."""
+    for name, value in values.items():
+        limit = getattr(model._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            label = "pyversion" if name == "python_version" else name.replace("_", "-")
+            raise WharfError(
+                f"invalid metadata in {filename!r}: {label} is {len(value)} characters long, "
+                f"over the limit of {limit}; shorten it and rebuild the distribution."
+            )
 
 
 def _too_large(size: int) -> str:

@@ -74,3 +74,27 @@ def test_sdist_with_ordinary_content_before_pkg_info_uploads(client, user, monke
     monkeypatch.setattr("packages.upload.MIN_SDIST_SCAN", 1024 * 1024)
     response = upload(client, _sdist_with_padding(512 * 1024), user.username)
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    ("header", "label"),
+    [
+        ("Home-page: https://x.example/" + "a" * 1100, "home-page"),
+        ("Author: " + "a" * 600, "author"),
+        ("Keywords: " + ",".join(["kw"] * 600), "keywords"),
+        ("Platform: " + "p" * 600, "platform"),
+        ("Requires-Python: >=3." + "1" * 300, "requires-python"),
+    ],
+)
+def test_metadata_longer_than_its_column_is_refused_not_a_server_error(
+    client, user, header, label, files_storage
+):
+    response = upload(client, wheel(extra_headers=header + "\n"), user.username)
+    assert_refused(response, "invalid metadata", f"{label} is", "shorten it and rebuild")
+    assert not File.objects.exists()
+    assert not files_storage.exists() or not any(files_storage.rglob("*.whl"))
+
+
+def test_pyversion_longer_than_its_column_is_refused(client, user):
+    response = upload(client, wheel(), user.username, pyversion="p" * 150)
+    assert_refused(response, "pyversion is", "shorten it")
