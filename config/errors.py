@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -93,3 +93,22 @@ class WharfErrorMiddleware:
         return render(
             request, "error.html", {"message": exception.message}, status=exception.status_code
         )
+
+
+class NulBytePathMiddleware:
+    """A NUL byte in the path matches no page: answer 404 before any lookup sees it.
+
+    PostgreSQL refuses NUL in text (a DataError, so a 500) and the filesystem refuses it in
+    names; no URL of this site contains one, so one check here covers every view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            return HttpResponseNotFound(
+                "Not found: the address contains a NUL byte; check the link.\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

@@ -29,6 +29,14 @@ def _project_for(request: HttpRequest, name: str) -> Project:
     return project
 
 
+def _posted_id(request: HttpRequest, field: str) -> int:
+    """The id a form names in field; anything but a plain number is a 404, not a 500."""
+    value = request.POST.get(field, "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise Http404(f"no such {field}")
+    return int(value)
+
+
 def _run(request: HttpRequest, action: Callable[[], object], success: str) -> None:
     """Call one service; show its refusal as an error message instead of a page."""
     try:
@@ -116,7 +124,7 @@ def project(request: HttpRequest, name: str) -> HttpResponse:
             if not can(request.user, Action.VIEW_MANAGE, project):
                 return redirect("packages:manage-projects")
         elif action in ("yank", "unyank"):
-            release = get_object_or_404(Release, project=project, pk=request.POST.get("release"))
+            release = get_object_or_404(Release, project=project, pk=_posted_id(request, "release"))
             if action == "yank":
                 reason = request.POST.get("reason", "")
                 _run(
@@ -169,7 +177,7 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
             )
         elif action == "revoke":
             invitation = get_object_or_404(
-                RoleInvitation, project=project, pk=request.POST.get("invitation")
+                RoleInvitation, project=project, pk=_posted_id(request, "invitation")
             )
             _run(
                 request,
@@ -179,7 +187,7 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
                 f"Invitation of {invitation.invitee.username} revoked.",
             )
         elif action in ("change", "remove"):
-            member = get_object_or_404(User, pk=request.POST.get("user"))
+            member = get_object_or_404(User, pk=_posted_id(request, "user"))
             if action == "change":
                 role = request.POST.get("role", "")
                 _run(
@@ -232,7 +240,7 @@ def release(request: HttpRequest, name: str, version: str) -> HttpResponse:
                 messages.success(request, f"Deleted release {release.version}.")
                 return redirect("packages:manage-project", project.normalized_name)
         elif action == "delete_file":
-            file = get_object_or_404(release.files, pk=request.POST.get("file"))
+            file = get_object_or_404(release.files, pk=_posted_id(request, "file"))
             _run(
                 request,
                 lambda: services.file_delete(

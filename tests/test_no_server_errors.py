@@ -1,0 +1,322 @@
+"""Every URL of the site, with real and junk path values and junk input: never a 5xx.
+
+The routes come from config.urls itself, so a new page is crawled without being listed here.
+Each route is requested by an anonymous visitor and by a signed-in, re-authenticated owner of
+a project with a release and a file: GET (plain and with a junk query string), then POSTs of
+junk form data (empty, huge, NUL bytes, repeated values, unicode, a junk file, wrong-typed and
+broken JSON) on the fields of the page's own forms and every `action` its forms name.
+Staff get the admin index, every changelist (with junk filters), and add/change pages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import WebAuthnDevice
+from packages.models import File, Role, RoleInvitation
+from tests.conftest import login_verified, mark_reauthenticated
+from tests.factories import ProjectFactory, RoleFactory, TokenFactory, UserFactory
+from tests.packages.conftest import upload, wheel
+from tests.softwebauthn import SoftAuthenticator
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "x" * 20_000
+JUNK_SEGMENTS = ["x" * 300, "..", "%00", "%2e%2e%2f", "ünïcødé-☃", "-1", "1.0%00", "%ff%fe"]
+JUNK_INTS = ["0", "99999999999999999999"]
+JUNK_PATHS = ["../../etc/passwd", "ab/%00/x.whl", "x" * 300 + "/y"]
+JUNK_QUERY = "?next=//evil.example/&page=-1&q=%00&o=x&p=99999999999999999999&format=%ff&all="
+# Fields no page may offer but handlers read anyway.
+COMMON_FIELDS = [
+    "action",
+    "confirm",
+    "name",
+    "projects",
+    "expires_at",
+    "password",
+    "email",
+    "login",
+    "username",
+    "code",
+    "otp_token",
+    "token",
+    "reason",
+    "release",
+    "file",
+    "user",
+    "role",
+    "invitation",
+    "next",
+    "credential",
+    ":action",
+    "protocol_version",
+    "version",
+    "content",
+    "sha256_digest",
+]
+
+
+@dataclass(frozen=True)
+class Route:
+    template: str  # "/simple/{name}/"
+    converters: dict[str, str]  # param -> "str" | "int" | "path" | "regex"
+
+
+def _piece(pattern) -> tuple[str, dict[str, str]]:
+    text = str(pattern.pattern)
+    converters: dict[str, str] = {}
+    if text.startswith("^") or text.endswith("$"):
+        text = text.lstrip("^").rstrip("$")
+        for name in re.findall(r"\(\?P<(\w+)>", text):
+            converters[name] = "regex"
+        text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", text)
+    else:
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", text):
+            converters[name] = converter or "str"
+        text = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", text)
+    return text, converters
+
+
+def _walk(patterns, prefix: str = "", converters: dict | None = None) -> Iterator[Route]:
+    for pattern in patterns:
+        text, found = _piece(pattern)
+        merged = {**(converters or {}), **found}
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + text, merged)
+        elif isinstance(pattern, URLPattern):
+            yield Route("/" + prefix + text, merged)
+
+
+def site_routes() -> list[Route]:
+    """Every route of config.urls except the admin (crawled with a staff client below)."""
+    routes = {r.template: r for r in _walk(get_resolver().url_patterns)}
+    return [r for t, r in sorted(routes.items()) if not t.startswith("/admin/")]
+
+
+@dataclass
+class World:
+    owner: object
+    values: dict[str, list[str]]
+
+
+@pytest.fixture(autouse=True)
+def files_storage(settings, tmp_path: Path) -> Path:
+    root = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/files/"},
+        },
+    }
+    return root
+
+
+@pytest.fixture
+def world(client) -> World:
+    """A verified owner of demo-pkg 1.0 (one wheel), with a token, a key and an invitation."""
+    owner = UserFactory(verified=True)
+    response = upload(client, wheel("demo-pkg", "1.0"), owner.username)
+    assert response.status_code == 200, response.reason_phrase
+    file = File.objects.get()
+    token = TokenFactory(user=owner)
+    key = WebAuthnDevice.objects.create(
+        user=owner,
+        name="key",
+        credential_id="AAAA",
+        credential_data=SoftAuthenticator().credential_data(),
+    )
+    other = ProjectFactory(name="other-pkg")
+    RoleFactory(project=other, user=UserFactory(verified=True), role=Role.Kind.OWNER)
+    invitation = RoleInvitation.objects.create(
+        project=other,
+        invitee=owner,
+        role=Role.Kind.MAINTAINER,
+        expires_at=file.upload_time.replace(year=2100),
+    )
+    values = {
+        "name": ["demo-pkg", "Demo_Pkg"],
+        "version": ["1.0", "1.0.0"],
+        "path": [file.path, file.path + ".metadata"],
+        "token_id": [str(token.pk)],
+        "pk": [str(token.pk), str(key.pk)],
+        "invitation_id": [str(invitation.pk)],
+        "answer": ["accept", "decline"],
+        "username": [owner.username],
+        "app_label": ["packages"],
+    }
+    return World(owner=owner, values=values)
+
+
+def fillings(route: Route, world: World) -> Iterator[tuple[str, bool]]:
+    """(url, uses only real values) for the route's real values, then junk in each slot."""
+    names = list(route.converters)
+    if not names:
+        yield route.template, True
+        return
+    real = {name: world.values.get(name, ["x"]) for name in names}
+    for i in range(max(len(v) for v in real.values())):
+        yield route.template.format(**{n: v[i % len(v)] for n, v in real.items()}), True
+    for name in names:
+        kind = route.converters[name]
+        junk = {"int": JUNK_INTS, "path": JUNK_PATHS + JUNK_SEGMENTS}.get(kind, JUNK_SEGMENTS)
+        for value in junk:
+            args = {n: real[n][0] for n in names}
+            args[name] = quote(value, safe="%/" if kind == "path" else "%")
+            yield route.template.format(**args), False
+
+
+def form_fields(html: str) -> tuple[list[str], list[str]]:
+    """The field names and the `action` values of a page's forms."""
+    names = re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', html)
+    actions = re.findall(r'name="action"\s+value="([^"]+)"', html)
+    actions += re.findall(r'value="([^"]+)"\s+name="action"', html)
+    return sorted(set(names) - {"csrfmiddlewaretoken"}), sorted(set(actions))
+
+
+def junk_posts(fields: list[str], actions: list[str]) -> Iterator[tuple[str, dict]]:
+    """(label, client.post kwargs) for each kind of junk."""
+    fields = sorted(set(fields) | set(COMMON_FIELDS))
+    yield "empty", {"data": {}}
+    for label, value in [
+        ("huge", HUGE),
+        ("nul", "a\x00b"),
+        ("unicode", "\u202e☃<script>"),
+        ("negative", "-1"),
+        ("overflow", "99999999999999999999"),
+    ]:
+        yield label, {"data": dict.fromkeys(fields, value)}
+    yield "repeated", {"data": {f: ["1", "2"] for f in fields}}
+    yield "file", {"data": {f: SimpleUploadedFile("x.whl", b"\x00junk") for f in fields}}
+    wrong_types = {f: [1, {"a": None}] for f in fields}
+    yield "json", {"data": json.dumps(wrong_types), "content_type": "application/json"}
+    yield "json-list", {"data": "[1, 2]", "content_type": "application/json"}
+    yield "broken-json", {"data": '{"name": ', "content_type": "application/json"}
+    for action in actions:
+        for label, value in [("huge", HUGE), ("nul", "a\x00b"), ("word", "x")]:
+            yield (
+                f"action={action}:{label}",
+                {"data": {**dict.fromkeys(fields, value), "action": action}},
+            )
+
+
+class Crawler:
+    def __init__(self, client_factory) -> None:
+        self.client_factory = client_factory
+        self.failures: list[str] = []
+        self.requests = 0
+
+    def send(self, client: Client, method: str, url: str, label: str = "", **kwargs):
+        self.requests += 1
+        try:
+            response = getattr(client, method)(url, **kwargs)
+        except Exception as error:  # the test client re-raises what became a 500
+            self.failures.append(f"{method.upper()} {url} [{label}]: {error!r}"[:400])
+            return None
+        if response.status_code >= 500:
+            self.failures.append(f"{method.upper()} {url} [{label}]: {response.status_code}")
+        return response
+
+    def crawl(self, url: str, real: bool) -> None:
+        client = self.client_factory()
+        page = self.send(client, "get", url, "get")
+        self.send(client, "get", url + JUNK_QUERY, "junk query")
+        html = ""
+        if page is not None and "html" in page.get("Content-Type", ""):
+            html = page.content.decode(errors="replace")
+        fields, actions = form_fields(html)
+        posts = junk_posts(fields, actions) if real else [("empty", {"data": {}})]
+        for label, kwargs in posts:
+            self.send(client, "post", url, label, **kwargs)
+        if real:
+            self.send(client, "delete", url, "delete")
+
+
+def _owner_client(owner):
+    def make() -> Client:
+        # A fresh session per route: junk POSTs may sign out or drop re-authentication.
+        return mark_reauthenticated(login_verified(Client(), owner))
+
+    return make
+
+
+@pytest.mark.parametrize("who", ["anonymous", "owner"])
+def test_every_route_answers_junk_without_a_server_error(who, world):
+    make = Client if who == "anonymous" else _owner_client(world.owner)
+    crawler = Crawler(make)
+    routes = site_routes()
+    assert len(routes) > 60  # the walk found the site
+    for route in routes:
+        for url, real in fillings(route, world):
+            crawler.crawl(url, real)
+    assert crawler.failures == [], "\n".join(crawler.failures)
+    assert crawler.requests > 1000
+
+
+def test_admin_pages_answer_junk_without_a_server_error(staff_client, world):
+    crawler = Crawler(lambda: staff_client)
+    assert crawler.send(staff_client, "get", "/admin/", "index").status_code == 200
+    for model in admin.site._registry:
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        response = crawler.send(staff_client, "get", base, "changelist")
+        assert response is not None and response.status_code == 200, base
+        crawler.send(staff_client, "get", base + JUNK_QUERY, "junk filters")
+        crawler.send(staff_client, "get", base + "?e=1&_facets=x&q=" + "x" * 3000, "search")
+        crawler.send(staff_client, "post", base, "junk action", data={"action": "x", "index": "x"})
+        crawler.send(staff_client, "get", base + "add/", "add")
+        obj = model._default_manager.first()
+        for pk in ([str(obj.pk)] if obj else []) + ["x", "%00", "99999999999999999999"]:
+            crawler.send(staff_client, "get", f"{base}{pk}/change/", "change")
+            crawler.send(staff_client, "get", f"{base}{pk}/history/", "history")
+            crawler.send(staff_client, "get", f"{base}{pk}/delete/", "delete")
+    crawler.send(staff_client, "get", "/admin/packages/", "app list")
+    crawler.send(staff_client, "get", "/admin/nonexistent/", "unknown app")
+    assert crawler.failures == [], "\n".join(crawler.failures)
+
+
+# --- the 500s the crawl found, pinned one by one ------------------------------------------
+
+
+def test_nul_byte_in_a_path_is_not_found_on_every_database(client, world):
+    for url in [
+        "/simple/%00/",
+        "/project/demo%00/",
+        "/files/ab/%00/x.whl",
+        "/api/v1/projects/%00/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "contains a NUL byte; check the link" in response.content.decode()
+
+
+@pytest.mark.parametrize("junk", ["x", "a\x00b", "1" * 30, "١"])
+def test_junk_ids_in_management_forms_are_not_found(world, junk):
+    client = _owner_client(world.owner)()
+    posts = [
+        ("/manage/project/demo-pkg/", {"action": "yank", "release": junk}),
+        ("/manage/project/demo-pkg/collaboration/", {"action": "remove", "user": junk}),
+        ("/manage/project/demo-pkg/collaboration/", {"action": "revoke", "invitation": junk}),
+        ("/manage/project/demo-pkg/release/1.0/", {"action": "delete_file", "file": junk}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 404, (url, data)
+    assert File.objects.exists()
+
+
+def test_token_revoke_returns_to_the_list_for_a_next_that_is_not_a_path(world):
+    token = world.owner.api_tokens.get()
+    response = _owner_client(world.owner)().post(
+        f"/manage/account/tokens/{token.pk}/revoke/", {"next": "2"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/manage/account/tokens/"
