@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
@@ -9,7 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
 
-from django.conf import settings  # noqa: E402
-
 if not settings.DEBUG and settings.USING_DEVELOPMENT_SECRET:
-    raise ImproperlyConfigured("Refusing to serve in production with the development SECRET_KEY.")
+    raise ImproperlyConfigured(
+        "Refusing to serve in production with the development SECRET_KEY: set SECRET_KEY "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+        "or DEBUG=true for development."
+    )
