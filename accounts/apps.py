@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from config import checks  # noqa: F401
+        from config import checks  # noqa: F401 - importing registers the system checks
 
-        from . import signals  # noqa: F401
+        from . import signals  # noqa: F401 - importing connects the signal receivers
