@@ -104,9 +104,14 @@ def reauth_required_when(
     return decorator
 
 
-def changes_primary_email(request: HttpRequest) -> bool:
-    """allauth's email page: making another address primary is sensitive (listing is not)."""
-    return request.method == "POST" and "action_primary" in request.POST
+def changes_email_addresses(request: HttpRequest) -> bool:
+    """allauth's email page: adding, removing or making an address primary is sensitive.
+
+    An address added and verified by whoever holds the session can receive a password
+    reset, which would turn a borrowed session into the account itself.
+    """
+    actions = ("action_add", "action_remove", "action_primary")
+    return request.method == "POST" and any(action in request.POST for action in actions)
 
 
 def posts_action(*actions: str) -> Callable[[HttpRequest], bool]:
