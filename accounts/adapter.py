@@ -38,6 +38,14 @@ def account_for_credentials(credentials: dict[str, Any]) -> User | None:
     return None
 
 
+def sign_in_failure_key(identifier: str) -> str:
+    """What failed sign-ins count against: the account named by username or any address."""
+    identifier = identifier.strip()
+    # Usernames cannot contain "@": anything with one names an account by email.
+    user = account_for_credentials({"email" if "@" in identifier else "username": identifier})
+    return f"account:{user.pk}" if user is not None else f"name:{identifier.lower()[:150]}"
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
         """allauth's stages, then our second factor (accounts.stages.TwoFactorStage)."""

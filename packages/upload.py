@@ -37,6 +37,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from accounts.adapter import sign_in_failure_key
 from accounts.events import client_ip
 from accounts.twofactor import user_has_two_factor
 from config.errors import NotAllowed, WharfError
@@ -146,7 +147,8 @@ def authenticate_uploader(request: HttpRequest) -> Uploader:
         )
     failures = [
         f"upload-auth-fail:ip:{client_ip(request)}",
-        f"upload-auth-fail:user:{username.lower()[:150]}",
+        # Per account, so naming it by username and by each address share one allowance.
+        f"upload-auth-fail:{sign_in_failure_key(username)}",
     ]
     if any((cache.get(key) or 0) >= MAX_FAILED_LOGINS for key in failures):
         raise WharfError(

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from accounts.adapter import sign_in_failure_key
 from accounts.events import client_ip
 from accounts.twofactor import user_has_two_factor
 from config.errors import NotAllowed
@@ -84,9 +85,10 @@ class AuthFailureLimiter:
     per_username = 10
 
     def __init__(self, request: HttpRequest, username: str) -> None:
+        # Per account, so naming it by username and by each address share one allowance.
         self.keys = [
             (f"api-auth-fail:ip:{client_ip(request)}", self.per_ip),
-            (f"api-auth-fail:user:{username.lower()[:150]}", self.per_username),
+            (f"api-auth-fail:{sign_in_failure_key(username)}", self.per_username),
         ]
 
     def check(self) -> None:
