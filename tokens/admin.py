@@ -60,7 +60,10 @@ class TokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected tokens (owners are emailed)")
+    # Staff who may only look at tokens (view permission) must not revoke them.
+    @admin.action(
+        description="Revoke the selected tokens (owners are emailed)", permissions=["change"]
+    )
     def revoke(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
         count = 0
         for token in queryset.filter(revoked_at__isnull=True):
