@@ -363,7 +363,8 @@ def read_upload(request: HttpRequest) -> Upload:
             "the upload has no digest: send sha256_digest (twine does); upgrade twine."
         )
     for kind, value in sent.items():
-        if value and not hmac.compare_digest(value, computed[kind]):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a 500 on junk).
+        if value and not hmac.compare_digest(value.encode(), computed[kind].encode()):
             raise WharfError(
                 f"the {kind} digest sent does not match the uploaded file: it was corrupted "
                 "in transit; upload it again."

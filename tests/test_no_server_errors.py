@@ -27,7 +27,7 @@ from accounts.models import WebAuthnDevice
 from packages.models import File, Role, RoleInvitation
 from tests.conftest import login_verified, mark_reauthenticated
 from tests.factories import ProjectFactory, RoleFactory, TokenFactory, UserFactory
-from tests.packages.conftest import upload, wheel
+from tests.packages.conftest import basic_auth, upload, wheel
 from tests.softwebauthn import SoftAuthenticator
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,7 @@ def site_routes() -> list[Route]:
 class World:
     owner: object
     values: dict[str, list[str]]
+    upload_auth: str
 
 
 @pytest.fixture(autouse=True)
@@ -131,6 +132,7 @@ def world(client) -> World:
     assert response.status_code == 200, response.reason_phrase
     file = File.objects.get()
     token = TokenFactory(user=owner)
+    upload_token = TokenFactory(user=owner, name="uploads")  # the crawl revokes `token`
     key = WebAuthnDevice.objects.create(
         user=owner,
         name="key",
@@ -156,7 +158,7 @@ def world(client) -> World:
         "username": [owner.username],
         "app_label": ["packages"],
     }
-    return World(owner=owner, values=values)
+    return World(owner=owner, values=values, upload_auth=basic_auth("__token__", upload_token.raw))
 
 
 def fillings(route: Route, world: World) -> Iterator[tuple[str, bool]]:
@@ -211,9 +213,29 @@ def junk_posts(fields: list[str], actions: list[str]) -> Iterator[tuple[str, dic
             )
 
 
+def junk_uploads() -> Iterator[tuple[str, dict]]:
+    """twine-shaped uploads to demo-pkg with one field at a time made junk."""
+    good = wheel("demo-pkg", "9.0").form()
+    for field in [f for f in good if f != ":action"]:
+        for label, value in [
+            ("missing", None),
+            ("huge", HUGE),
+            ("nul", "a\x00b"),
+            ("unicode", "☃"),
+            ("junk file", SimpleUploadedFile("demo_pkg-9.0-py3-none-any.whl", b"PK\x00junk")),
+        ]:
+            data = {**good, "content": wheel("demo-pkg", "9.0").form()["content"]}
+            if value is None:
+                del data[field]
+            else:
+                data[field] = value
+            yield f"upload {field}={label}", data
+
+
 class Crawler:
-    def __init__(self, client_factory) -> None:
+    def __init__(self, client_factory, upload_auth: str = "") -> None:
         self.client_factory = client_factory
+        self.upload_auth = upload_auth
         self.failures: list[str] = []
         self.requests = 0
 
@@ -230,8 +252,12 @@ class Crawler:
 
     def crawl(self, url: str, real: bool) -> None:
         client = self.client_factory()
+        if url.startswith("/legacy/") and self.upload_auth:
+            # Past authentication, so the junk reaches the upload's own checks.
+            client.defaults["HTTP_AUTHORIZATION"] = self.upload_auth
         page = self.send(client, "get", url, "get")
-        self.send(client, "get", url + JUNK_QUERY, "junk query")
+        if real:
+            self.send(client, "get", url + JUNK_QUERY, "junk query")
         html = ""
         if page is not None and "html" in page.get("Content-Type", ""):
             html = page.content.decode(errors="replace")
@@ -239,6 +265,9 @@ class Crawler:
         posts = junk_posts(fields, actions) if real else [("empty", {"data": {}})]
         for label, kwargs in posts:
             self.send(client, "post", url, label, **kwargs)
+        if url.startswith("/legacy/") and real:
+            for label, data in junk_uploads():
+                self.send(client, "post", url, label, data=data)
         if real:
             self.send(client, "delete", url, "delete")
 
@@ -254,7 +283,7 @@ def _owner_client(owner):
 @pytest.mark.parametrize("who", ["anonymous", "owner"])
 def test_every_route_answers_junk_without_a_server_error(who, world):
     make = Client if who == "anonymous" else _owner_client(world.owner)
-    crawler = Crawler(make)
+    crawler = Crawler(make, "" if who == "anonymous" else world.upload_auth)
     routes = site_routes()
     assert len(routes) > 60  # the walk found the site
     for route in routes:
@@ -315,8 +344,20 @@ def test_junk_ids_in_management_forms_are_not_found(world, junk):
 
 
 def test_token_revoke_returns_to_the_list_for_a_next_that_is_not_a_path(world):
-    token = world.owner.api_tokens.get()
+    token = world.owner.api_tokens.first()
     response = _owner_client(world.owner)().post(
         f"/manage/account/tokens/{token.pk}/revoke/", {"next": "2"}
     )
     assert response.status_code == 302 and response["Location"] == "/manage/account/tokens/"
+
+
+def test_non_ascii_digest_is_refused_as_a_mismatch(client, world):
+    dist = wheel("demo-pkg", "9.0")
+    response = client.post(
+        "/legacy/",
+        dist.form(sha256_digest="☃" * 64),
+        HTTP_AUTHORIZATION=world.upload_auth,
+    )
+    assert response.status_code == 400
+    assert "sha256 digest sent does not match" in response.reason_phrase
+    assert "upload it again" in response.reason_phrase
