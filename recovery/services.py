@@ -422,6 +422,16 @@ def ticket_approve(*, ticket: Ticket, staff: User, remedies: Iterable[str], reas
         raise WharfError(f"Unknown remedies {sorted(unknown)}; choose from the listed ones.")
     if ticket.account is None:
         raise WharfError("No account matches this ticket, so nothing can be recovered; reject it.")
+    if ticket.account_id == staff.pk:
+        raise NotAllowed(
+            "This ticket claims your own account: another support staff member must decide it."
+        )
+    if (ticket.account.is_staff or ticket.account.is_superuser) and not staff.is_superuser:
+        # Support staff must not be able to hand themselves (or anyone) an admin account.
+        raise NotAllowed(
+            f"{ticket.account.username} is a staff account: only a superuser can approve its "
+            "recovery. Assign the ticket to a superuser."
+        )
     if not reason.strip():
         raise WharfError("Say why you approve (which evidence convinced you); it is audited.")
     if Ticket.Remedy.SET_CONTACT_EMAIL in remedies:
