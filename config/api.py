@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from tokens.authentication import ApiBasicAuthentication
@@ -65,6 +66,20 @@ class Pagination(PageNumberPagination):
 class ApiView(APIView):
     # Basic first, so an anonymous call gets 401 with a WWW-Authenticate challenge.
     authentication_classes = [ApiBasicAuthentication, SessionAuthentication]
+    # JSON bodies only: a browser that once answered the Basic prompt sends the credentials
+    # by itself, and Basic has no CSRF check, but another site's form cannot send JSON.
+    parser_classes = [JSONParser]
+
+    def handle_exception(self, exc: Exception):
+        if isinstance(exc, exceptions.UnsupportedMediaType):
+            exc = exceptions.UnsupportedMediaType(
+                self.request.content_type,
+                detail=(
+                    f"the API reads JSON only, not {self.request.content_type or 'this body'}: "
+                    "send the body as JSON with Content-Type: application/json."
+                ),
+            )
+        return super().handle_exception(exc)
 
     def paginate(self, queryset, serializer_class):
         """A paginated response of queryset rendered with serializer_class."""
