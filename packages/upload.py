@@ -109,8 +109,25 @@ def _url(path: str) -> str:
 # --- authentication -----------------------------------------------------------------------
 
 
+def _refuse_web_pages(request: HttpRequest) -> None:
+    """Uploads come from clients like twine, never from a form on a web page.
+
+    A browser that once answered the Basic prompt sends the credentials by itself, and this
+    endpoint has no CSRF token: another site's form would upload in the user's name. Browsers
+    say where a request comes from (Origin, Sec-Fetch-Site); upload clients send neither.
+    """
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site", "")
+    if fetch_site in ("cross-site", "same-site") or (origin and origin != settings.SITE_URL):
+        raise NotAllowed(
+            "uploads are not accepted from web pages: upload with twine "
+            f"(twine upload --repository-url {_url('/legacy/')} dist/*)."
+        )
+
+
 def authenticate_uploader(request: HttpRequest) -> Uploader:
     """The uploader named by the request's HTTP Basic credentials, or a refusal saying why."""
+    _refuse_web_pages(request)
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from packages.models import File
-from tests.packages.conftest import Dist, metadata_text, upload, wheel
+from tests.packages.conftest import Dist, basic_auth, metadata_text, upload, wheel
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,30 @@ def test_metadata_longer_than_its_column_is_refused_not_a_server_error(
 def test_pyversion_longer_than_its_column_is_refused(client, user):
     response = upload(client, wheel(), user.username, pyversion="p" * 150)
     assert_refused(response, "pyversion is", "shorten it")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+    ],
+)
+def test_a_form_on_another_site_cannot_upload_with_remembered_credentials(
+    client, user, headers, files_storage
+):
+    dist = wheel()
+    response = client.post(
+        "/legacy/", dist.form(), HTTP_AUTHORIZATION=basic_auth(user.username), **headers
+    )
+    assert response.status_code == 403
+    assert "not accepted from web pages: upload with twine" in response.reason_phrase
+    assert "WWW-Authenticate" not in response  # no browser prompt for credentials either
+    assert not File.objects.exists()
+
+
+def test_upload_clients_send_no_origin_and_are_accepted(client, user):
+    dist = wheel()
+    response = client.post("/legacy/", dist.form(), HTTP_AUTHORIZATION=basic_auth(user.username))
+    assert response.status_code == 200
