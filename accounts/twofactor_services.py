@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.db import transaction
 from django.http import HttpRequest
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from fido2.webauthn import AttestedCredentialData
 
 from config.errors import Conflict, WharfError
@@ -80,8 +81,18 @@ def _factor_removed(user: User, request: HttpRequest | None, factor: str, label:
     )
 
 
-def totp_enroll(*, user: User) -> TOTPDevice:
-    """The unconfirmed authenticator-app device to show as a QR code (reused until confirmed)."""
+def totp_secret_digest(device: TOTPDevice) -> str:
+    """A digest of the device's secret, to remember which secret a session was shown."""
+    return hashlib.sha256(device.key.encode()).hexdigest()
+
+
+def totp_enroll(*, user: User, shown_before: str | None = None) -> TOTPDevice:
+    """The unconfirmed authenticator-app device to show as a QR code.
+
+    Its secret stays the same while the same session reloads the page (shown_before is the
+    totp_secret_digest this session showed); any other session gets a new secret, so a
+    secret seen in someone else's session can never become the account's second factor.
+    """
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise Conflict(
             "An authenticator app is already set up: remove it first to set up another one."
@@ -89,6 +100,9 @@ def totp_enroll(*, user: User) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    elif totp_secret_digest(device) != shown_before:
+        device.key = default_key()
+        device.save(update_fields=["key"])
     return device
 
 

@@ -43,6 +43,7 @@ from .twofactor import (
 from .twofactor_forms import KeyLabelForm, ReauthenticateForm, SecondFactorCodeForm, TOTPConfirmForm
 
 _NEW_CODES_SESSION_KEY = "wharf_new_recovery_codes"
+_TOTP_SHOWN_SESSION_KEY = "wharf_totp_setup_device"
 _WRONG_CODE = (
     "That code was not accepted: enter the current code from your authenticator app, "
     "or an unused recovery code (after a wrong code, wait a few seconds before trying again)."
@@ -108,7 +109,10 @@ def _qr_svg(url: str) -> str:
 @reauth_required
 @never_cache
 def totp_setup(request: HttpRequest) -> HttpResponse:
-    device = services.totp_enroll(user=request.user)
+    device = services.totp_enroll(
+        user=request.user, shown_before=request.session.get(_TOTP_SHOWN_SESSION_KEY)
+    )
+    request.session[_TOTP_SHOWN_SESSION_KEY] = services.totp_secret_digest(device)
     form = TOTPConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
