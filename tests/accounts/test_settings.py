@@ -16,6 +16,7 @@ PRODUCTION = {
     "SITE_URL": "https://pypi.example.com",
     "DEBUG": "false",
     "ALLOWED_HOSTS": "pypi.example.com",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
