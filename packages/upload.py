@@ -135,12 +135,13 @@ def authenticate_uploader(request: HttpRequest) -> Uploader:
             "authentication required: upload with username __token__ and an API token as "
             "the password (or your username and password where allowed)."
         )
+    malformed = "malformed Basic credentials: send base64 of 'username:password'."
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as error:
-        raise NotAllowed(
-            "malformed Basic credentials: send base64 of 'username:password'."
-        ) from error
+        raise NotAllowed(malformed) from error
+    if "\x00" in decoded:  # no account has one, and PostgreSQL would refuse the lookup
+        raise NotAllowed(malformed)
     username, _, password = decoded.partition(":")
     if username == "__token__":
         try:

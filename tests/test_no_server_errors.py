@@ -10,6 +10,7 @@ Staff get the admin index, every changelist (with junk filters), and add/change 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -361,3 +362,44 @@ def test_non_ascii_digest_is_refused_as_a_mismatch(client, world):
     assert response.status_code == 400
     assert "sha256 digest sent does not match" in response.reason_phrase
     assert "upload it again" in response.reason_phrase
+
+
+JUNK_CREDENTIALS = [
+    "Basic !!!",
+    "Basic " + base64.b64encode(b"\xff\xfe:\x00").decode(),
+    "Basic " + base64.b64encode(b"no-colon").decode(),
+    "Basic " + base64.b64encode(b"__token__:").decode(),
+    "Basic " + base64.b64encode(b"__token__:wharf-").decode(),
+    "Basic " + base64.b64encode("__token__:wharf-☃\x00".encode()).decode(),
+    "Basic " + base64.b64encode(b"__token__:wharf-" + b"x" * 5000).decode(),
+    "Basic " + base64.b64encode("☃:☃".encode()).decode(),
+    "Basic " + base64.b64encode(b"us\x00er:secret").decode(),
+    "Basic " + base64.b64encode(b"__token__:wharf-abc\x00def-ghi").decode(),
+    "Token wharf-abc\x00def",
+    "Token ",
+    "Token wharf-\x00",
+    "Token " + "x" * 5000,
+    "Bearer wharf-abc def",
+    "Basic",
+    "x" * 5000,
+]
+
+
+@pytest.mark.parametrize("credentials", JUNK_CREDENTIALS)
+def test_junk_credentials_are_refused_not_crashed(client, world, credentials):
+    for url in ["/legacy/", "/api/v1/account/", "/api/v1/tokens/", "/api/v1/projects/"]:
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, HTTP_AUTHORIZATION=credentials)
+            assert 400 <= response.status_code < 500, (method, url, response.status_code)
+
+
+def test_nul_byte_in_basic_credentials_is_malformed(client, world):
+    credentials = "Basic " + base64.b64encode(b"us\x00er:secret").decode()
+    response = client.post("/legacy/", HTTP_AUTHORIZATION=credentials)
+    assert response.status_code == 403
+    assert "malformed Basic credentials: send base64 of 'username:password'" in (
+        response.reason_phrase
+    )
+    response = client.get("/api/v1/account/", HTTP_AUTHORIZATION=credentials)
+    assert response.status_code in (401, 403)
+    assert "send base64 of 'username:password'" in response.json()["detail"]

@@ -119,6 +119,9 @@ def _verify_otp(user, code: str):
     return None
 
 
+MALFORMED_BASIC = "malformed Basic credentials: send base64 of 'username:password'."
+
+
 class ApiBasicAuthentication(BaseAuthentication):
     """HTTP Basic with username (or email) + password, plus `X-OTP` for 2FA accounts."""
 
@@ -137,9 +140,9 @@ class ApiBasicAuthentication(BaseAuthentication):
             decoded = base64.b64decode(header[1], validate=True).decode("utf-8")
             username, _, password = decoded.partition(":")
         except (IndexError, binascii.Error, UnicodeDecodeError) as error:
-            raise exceptions.AuthenticationFailed(
-                "malformed Basic credentials: send base64 of 'username:password'."
-            ) from error
+            raise exceptions.AuthenticationFailed(MALFORMED_BASIC) from error
+        if "\x00" in decoded:  # no account has one, and PostgreSQL would refuse the lookup
+            raise exceptions.AuthenticationFailed(MALFORMED_BASIC)
         if username == "__token__" or token_secrets.looks_like_token(password):
             raise exceptions.AuthenticationFailed(TOKENS_ARE_FOR_UPLOADS)
         limiter = AuthFailureLimiter(request, username)
