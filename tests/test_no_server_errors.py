@@ -15,10 +15,13 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -27,7 +30,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import WebAuthnDevice
 from packages.models import File, Role, RoleInvitation
 from tests.conftest import login_verified, mark_reauthenticated
-from tests.factories import ProjectFactory, RoleFactory, TokenFactory, UserFactory
+from tests.factories import (
+    ProjectFactory,
+    RoleFactory,
+    TicketFactory,
+    TokenFactory,
+    UserFactory,
+)
 from tests.packages.conftest import basic_auth, upload, wheel
 from tests.softwebauthn import SoftAuthenticator
 
@@ -148,7 +157,11 @@ def world(client) -> World:
         role=Role.Kind.MAINTAINER,
         expires_at=file.upload_time.replace(year=2100),
     )
+    links = _recovery_links()
     values = {
+        "token": links,
+        "key": [_email_confirmation_key(owner), default_token_generator.make_token(owner)],
+        "uidb36": [user_pk_to_url_str(owner)],
         "name": ["demo-pkg", "Demo_Pkg"],
         "version": ["1.0", "1.0.0"],
         "path": [file.path, file.path + ".metadata"],
@@ -160,6 +173,29 @@ def world(client) -> World:
         "app_label": ["packages"],
     }
     return World(owner=owner, values=values, upload_auth=basic_auth("__token__", upload_token.raw))
+
+
+def _recovery_links() -> list[str]:
+    """Live recovery links, one per purpose, for a ticket on another account."""
+    from recovery.models import TicketLink
+    from recovery.services import _issue_link
+
+    ticket = TicketFactory()
+    return [
+        _issue_link(
+            ticket=ticket, purpose=purpose, sent_to=ticket.contact_email, lifetime=timedelta(days=1)
+        )
+        .rstrip("/")
+        .rsplit("/", 1)[-1]
+        for purpose in TicketLink.Purpose.values
+    ]
+
+
+def _email_confirmation_key(user) -> str:
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    unverified = EmailAddress.objects.create(user=user, email="second@example.org")
+    return EmailConfirmationHMAC(unverified).key
 
 
 def fillings(route: Route, world: World) -> Iterator[tuple[str, bool]]:
@@ -238,6 +274,7 @@ class Crawler:
         self.client_factory = client_factory
         self.upload_auth = upload_auth
         self.failures: list[str] = []
+        self.statuses: dict[str, int] = {}  # first GET of each url with real values
         self.requests = 0
 
     def send(self, client: Client, method: str, url: str, label: str = "", **kwargs):
@@ -257,6 +294,8 @@ class Crawler:
             # Past authentication, so the junk reaches the upload's own checks.
             client.defaults["HTTP_AUTHORIZATION"] = self.upload_auth
         page = self.send(client, "get", url, "get")
+        if real and page is not None:
+            self.statuses[url] = page.status_code
         if real:
             self.send(client, "get", url + JUNK_QUERY, "junk query")
         html = ""
@@ -292,6 +331,12 @@ def test_every_route_answers_junk_without_a_server_error(who, world):
             crawler.crawl(url, real)
     assert crawler.failures == [], "\n".join(crawler.failures)
     assert crawler.requests > 1000
+    # The real values were real: pages that need them answered.
+    assert crawler.statuses["/simple/demo-pkg/"] == 200
+    assert crawler.statuses[f"/recovery/cancel/{world.values['token'][1]}/"] == 200
+    if who == "owner":
+        assert crawler.statuses["/manage/project/demo-pkg/release/1.0/"] == 200
+        assert crawler.statuses["/api/v1/projects/demo-pkg/roles/"] == 200
 
 
 def test_admin_pages_answer_junk_without_a_server_error(staff_client, world):
