@@ -53,17 +53,30 @@ def send_challenge_email(*, ticket: Ticket, challenge: RepositoryChallenge) -> N
     )
 
 
-def send_set_password_email(*, ticket: Ticket, url: str, valid_hours: int) -> None:
+def send_set_password_email(
+    *, ticket: Ticket, url: str, valid_hours: int, contact_made_primary: bool
+) -> None:
     send_templated_email(
         to=[ticket.contact_email],
         template="recovery_set_password",
-        context={"ticket": ticket, "url": url, "valid_hours": valid_hours},
+        context={
+            "ticket": ticket,
+            "url": url,
+            "valid_hours": valid_hours,
+            "contact_made_primary": contact_made_primary,
+        },
     )
 
 
-def send_recovery_completed_email(*, ticket: Ticket, user: User) -> None:
+def send_recovery_completed_email(
+    *, ticket: Ticket, user: User, contact_made_primary: bool
+) -> None:
     """Security notice to the account's addresses once recovery took effect."""
-    send_security_email(user=user, template="recovery_completed", context={"ticket": ticket})
+    send_security_email(
+        user=user,
+        template="recovery_completed",
+        context={"ticket": ticket, "contact_made_primary": contact_made_primary},
+    )
 
 
 def send_staff_reminder_email(*, to: Iterable[str], tickets: list[Ticket]) -> None:

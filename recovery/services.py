@@ -489,7 +489,16 @@ def ticket_complete(*, ticket_id: int) -> Ticket:
         return ticket
     user = User.objects.select_for_update().get(pk=ticket.account_id)
     applied: dict[str, object] = {}
-    if Ticket.Remedy.SET_CONTACT_EMAIL in ticket.remedies:
+    taken = (
+        EmailAddress.objects.filter(email__iexact=ticket.contact_email, verified=True)
+        .exclude(user=user)
+        .exists()
+    )
+    if Ticket.Remedy.SET_CONTACT_EMAIL in ticket.remedies and taken:
+        # Verified on another account since approval (often the claimant's new account):
+        # an address belongs to one account, so the rest of the recovery goes ahead without it.
+        applied["primary_email_skipped"] = f"{ticket.contact_email} is verified on another account"
+    elif Ticket.Remedy.SET_CONTACT_EMAIL in ticket.remedies:
         EmailAddress.objects.filter(user=user).update(primary=False)
         address = EmailAddress.objects.filter(user=user, email__iexact=ticket.contact_email).first()
         if address is None:
@@ -526,11 +535,15 @@ def ticket_complete(*, ticket_id: int) -> Ticket:
     _set_status(ticket, Status.COMPLETED)
     _log(ticket, actor_kind=Actor.SYSTEM, action="completed", **applied)
     record_event(user=user, tag="account:recovery:completed", reference=ticket.reference, **applied)
-    emails.send_recovery_completed_email(ticket=ticket, user=user)
+    made_primary = "primary_email" in applied
+    emails.send_recovery_completed_email(
+        ticket=ticket, user=user, contact_made_primary=made_primary
+    )
     emails.send_set_password_email(
         ticket=ticket,
         url=url,
         valid_hours=int(settings.RECOVERY_PASSWORD_LINK_LIFETIME.total_seconds() // 3600),
+        contact_made_primary=made_primary,
     )
     return ticket
 
