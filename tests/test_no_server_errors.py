@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import WebAuthnDevice
-from packages.models import File, Role, RoleInvitation
+from packages.models import File, Project, Role, RoleInvitation
 from tests.conftest import login_verified, mark_reauthenticated
 from tests.factories import (
     ProjectFactory,
@@ -117,6 +117,7 @@ def site_routes() -> list[Route]:
 @dataclass
 class World:
     owner: object
+    maintainer: object
     values: dict[str, list[str]]
     upload_auth: str
 
@@ -149,6 +150,8 @@ def world(client) -> World:
         credential_id="AAAA",
         credential_data=SoftAuthenticator().credential_data(),
     )
+    maintainer = UserFactory(verified=True)
+    RoleFactory(project=file.release.project, user=maintainer, role=Role.Kind.MAINTAINER)
     other = ProjectFactory(name="other-pkg")
     RoleFactory(project=other, user=UserFactory(verified=True), role=Role.Kind.OWNER)
     invitation = RoleInvitation.objects.create(
@@ -172,7 +175,8 @@ def world(client) -> World:
         "username": [owner.username],
         "app_label": ["packages"],
     }
-    return World(owner=owner, values=values, upload_auth=basic_auth("__token__", upload_token.raw))
+    upload_auth = basic_auth("__token__", upload_token.raw)
+    return World(owner=owner, maintainer=maintainer, values=values, upload_auth=upload_auth)
 
 
 def _recovery_links() -> list[str]:
@@ -320,21 +324,42 @@ def _owner_client(owner):
     return make
 
 
-@pytest.mark.parametrize("who", ["anonymous", "owner"])
+def _maintainer_client(maintainer):
+    def make() -> Client:
+        # A junk POST with action=leave really leaves: back on the project for the next route.
+        Role.objects.get_or_create(
+            project=Project.objects.get(normalized_name="demo-pkg"),
+            user=maintainer,
+            defaults={"role": Role.Kind.MAINTAINER},
+        )
+        # Password only: no second factor, no recent re-authentication.
+        client = Client()
+        client.force_login(maintainer, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
+
+
+@pytest.mark.parametrize("who", ["anonymous", "owner", "maintainer"])
 def test_every_route_answers_junk_without_a_server_error(who, world):
-    make = Client if who == "anonymous" else _owner_client(world.owner)
-    crawler = Crawler(make, "" if who == "anonymous" else world.upload_auth)
+    make = {
+        "anonymous": Client,
+        "owner": _owner_client(world.owner),
+        "maintainer": _maintainer_client(world.maintainer),
+    }[who]
+    crawler = Crawler(make, world.upload_auth if who == "owner" else "")
     routes = site_routes()
     assert len(routes) > 60  # the walk found the site
     for route in routes:
         for url, real in fillings(route, world):
-            crawler.crawl(url, real)
+            if real or who != "maintainer":  # junk in the path is refused before any role
+                crawler.crawl(url, real)
     assert crawler.failures == [], "\n".join(crawler.failures)
     assert crawler.requests > 1000
     # The real values were real: pages that need them answered.
     assert crawler.statuses["/simple/demo-pkg/"] == 200
     assert crawler.statuses[f"/recovery/cancel/{world.values['token'][1]}/"] == 200
-    if who == "owner":
+    if who != "anonymous":
         assert crawler.statuses["/manage/project/demo-pkg/release/1.0/"] == 200
         assert crawler.statuses["/api/v1/projects/demo-pkg/roles/"] == 200
 
