@@ -157,6 +157,13 @@ def invitation_accept(
         project = invitation.project
         _lock_roles(project)
         _pending_for(invitation, user)
+        inviter = invitation.inviter
+        if inviter is None or not can(inviter, Action.MANAGE_ROLES, project):
+            # An Owner removed for abuse must not come back through a puppet they invited.
+            raise NotAllowed(
+                f"this invitation to '{project.name}' was sent by someone who is no longer "
+                "one of its Owners, so it no longer counts: ask a current Owner to invite you."
+            )
         if Role.objects.filter(project=project, user=user).exists():
             invitation.delete()
             raise Conflict(f"you already have a role on '{project.name}'.")
