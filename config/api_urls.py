@@ -14,7 +14,14 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script (CSP).
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # GET only: its HTML renderer has no template for DRF's OPTIONS metadata (a 500).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", http_method_names=["get", "head"]
+        ),
+        name="docs",
+    ),
     # The caller's API tokens.
     path("tokens/", tokens_api.TokenListCreateApi.as_view(), name="tokens"),
     path("tokens/<int:token_id>/", tokens_api.TokenRevokeApi.as_view(), name="token"),

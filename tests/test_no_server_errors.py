@@ -314,6 +314,11 @@ class Crawler:
                 self.send(client, "post", url, label, data=data)
         if real:
             self.send(client, "delete", url, "delete")
+            self.send(client, "head", url, "head")
+            self.send(client, "options", url, "options")
+            for method in ("put", "patch"):
+                body = json.dumps({"name": ["x"], "role": None, "expires_at": "x" * 300})
+                self.send(client, method, url, method, data=body, content_type="application/json")
 
 
 def _owner_client(owner):
@@ -473,3 +478,10 @@ def test_nul_byte_in_basic_credentials_is_malformed(client, world):
     response = client.get("/api/v1/account/", HTTP_AUTHORIZATION=credentials)
     assert response.status_code in (401, 403)
     assert "send base64 of 'username:password'" in response.json()["detail"]
+
+
+def test_api_docs_answer_options_with_method_not_allowed(client):
+    assert client.get("/api/v1/docs/").status_code == 200
+    response = client.options("/api/v1/docs/")
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
