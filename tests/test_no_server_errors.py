@@ -485,3 +485,38 @@ def test_api_docs_answer_options_with_method_not_allowed(client):
     response = client.options("/api/v1/docs/")
     assert response.status_code == 405
     assert "GET" in response["Allow"]
+
+
+JUNK_HEADERS = [
+    {"HTTP_ACCEPT": "application/vnd.pypi.simple.v1+json;q=abc, text/html;q=-1"},
+    {"HTTP_ACCEPT": "*/*;q=" + "9" * 400},
+    {"HTTP_ACCEPT": "application/vnd.pypi.simple.latest+json, \x00"},
+    {"HTTP_ACCEPT": ";;;,,,"},
+    {"HTTP_IF_NONE_MATCH": '"' + "x" * 5000},
+    {"HTTP_IF_MODIFIED_SINCE": "yesterday"},
+    {"HTTP_RANGE": "bytes=999999-1"},
+    {"HTTP_RANGE": "bytes=-0,x"},
+    {"HTTP_X_FORWARDED_FOR": "not-an-ip, \x00, 999.1.1.1"},
+    {"HTTP_REFERER": "javascript:alert(1)"},
+    {"HTTP_USER_AGENT": "x" * 10_000},
+    {"HTTP_COOKIE": "sessionid=" + "x" * 5000 + "; csrftoken=\x00"},
+    {"HTTP_ACCEPT_LANGUAGE": "xx-" + "y" * 500},
+]
+
+
+@pytest.mark.parametrize("headers", JUNK_HEADERS)
+def test_junk_headers_never_cause_a_server_error(client, world, headers):
+    for url in [
+        "/",
+        "/simple/",
+        "/simple/demo-pkg/",
+        "/pypi/demo-pkg/json",
+        "/project/demo-pkg/",
+        "/files/" + world.values["path"][0],
+        "/api/v1/projects/",
+        "/accounts/login/",
+        "/recovery/",
+    ]:
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, **headers)
+            assert response.status_code < 500, (method, url, headers, response.status_code)
