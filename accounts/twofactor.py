@@ -7,6 +7,7 @@ re-authentication. The sign-in step itself is accounts.stages.TwoFactorStage.
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import RecoveryCodeDevice, User, WebAuthnDevice
@@ -77,4 +78,7 @@ def verify_code(user: User, method: str, code: str) -> TOTPDevice | RecoveryCode
         return None
     if device is None or not code or len(code) > 40:
         return None
-    return device if device.verify_token(code) else None
+    with transaction.atomic():
+        # Locked: two requests with the same code (or recovery code) must not both pass.
+        device = type(device).objects.select_for_update().get(pk=device.pk)
+        return device if device.verify_token(code) else None

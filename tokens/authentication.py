@@ -14,13 +14,12 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.http import HttpRequest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.adapter import sign_in_failure_key
 from accounts.events import client_ip
-from accounts.twofactor import user_has_two_factor
+from accounts.twofactor import user_has_two_factor, verify_code
 from config.errors import NotAllowed
 
 from . import secrets as token_secrets
@@ -112,11 +111,8 @@ class AuthFailureLimiter:
 
 
 def _verify_otp(user, code: str):
-    """The TOTP device that accepts code, or None."""
-    for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
-        if device.verify_token(code):
-            return device
-    return None
+    """The TOTP device that accepts code, or None (as the sign-in step checks it)."""
+    return verify_code(user, "totp", code)
 
 
 MALFORMED_BASIC = "malformed Basic credentials: send base64 of 'username:password'."
