@@ -209,6 +209,9 @@ ACCOUNT_RATE_LIMITS = {
 # --- Two-factor -----------------------------------------------------------------------
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Wharf")
 OTP_TOTP_TOLERANCE = 1
+# Staff never see a user's TOTP secret: django-otp's admin would show its key and QR code
+# (and answered an unknown device id with a 500).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # A sign-in waiting for its second factor expires after this many seconds (allauth's stage).
 ACCOUNT_LOGIN_TIMEOUT = env.int("ACCOUNT_LOGIN_TIMEOUT", default=300)
 # Sensitive actions need the password (and second factor) entered within this many seconds.

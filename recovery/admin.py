@@ -40,6 +40,11 @@ class AccountMatchedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _id(value: str) -> int:
+    """A posted id; anything but a plain number names nothing (0), never a 500."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+
+
 def _countdown(ticket: Ticket) -> str:
     left = ticket.waiting_left
     if left is None:
@@ -253,10 +258,17 @@ class TicketAdmin(admin.ModelAdmin):
         data = request.POST
         staff = request.user
         try:
+            if any("\x00" in value for _, values in data.lists() for value in values):
+                raise WharfError(
+                    "The form contained a NUL character, which can't be stored: remove it and "
+                    "submit again."
+                )
             if action == "assign":
                 assignee = None
                 if data.get("assignee"):
-                    assignee = User.objects.filter(pk=data["assignee"]).first()
+                    assignee = User.objects.filter(pk=_id(data["assignee"])).first()
+                    if assignee is None:
+                        raise NotFound("No such staff member; reload the page and choose again.")
                 services.ticket_assign(ticket=ticket, staff=staff, assignee=assignee)
                 done = f"Assigned to {assignee or 'nobody'}."
             elif action == "note":
@@ -287,7 +299,7 @@ class TicketAdmin(admin.ModelAdmin):
                 )
                 done = "Challenge sent to the claimant."
             elif action == "check_challenge":
-                challenge = ticket.challenges.filter(pk=data.get("challenge") or 0).first()
+                challenge = ticket.challenges.filter(pk=_id(data.get("challenge", ""))).first()
                 if challenge is None:
                     raise NotFound("No such challenge on this ticket; reload the page.")
                 challenge = services.challenge_check(challenge=challenge, staff=staff)

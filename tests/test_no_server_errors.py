@@ -11,6 +11,8 @@ Staff get the admin index, every changelist (with junk filters), and add/change 
 from __future__ import annotations
 
 import base64
+import contextlib
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from urllib.parse import quote
 import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from django.apps import apps
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -74,6 +77,13 @@ COMMON_FIELDS = [
     "version",
     "content",
     "sha256_digest",
+    # recovery ticket actions in the admin
+    "assignee",
+    "challenge",
+    "note",
+    "question",
+    "remedies",
+    "repository_url",
 ]
 
 
@@ -369,25 +379,61 @@ def test_every_route_answers_junk_without_a_server_error(who, world):
         assert crawler.statuses["/api/v1/projects/demo-pkg/roles/"] == 200
 
 
-def test_admin_pages_answer_junk_without_a_server_error(staff_client, world):
-    crawler = Crawler(lambda: staff_client)
+ADMIN_ACTIONS = ["assign", "note", "request_info", "approve", "reject", "spam", "challenge",
+                 "check_challenge", "x"]  # fmt: skip
+
+
+def admin_fillings(route: Route) -> Iterator[tuple[str, bool]]:
+    """An admin route with the first object of its model, then junk ids; every ticket action."""
+    parts = route.template.split("/")  # "", "admin", app, model, ...
+    model = None
+    if len(parts) > 4 and "{" not in parts[2] + parts[3]:
+        with contextlib.suppress(LookupError):
+            model = apps.get_model(parts[2], parts[3])
+    first = model._default_manager.order_by("pk").first() if model else None
+    ids = ([str(first.pk)] if first else []) + ["x", "99999999999999999999"]
+    names = list(route.converters)
+    if not names:
+        yield route.template, True
+        return
+    for object_id in ids:
+        for action in ADMIN_ACTIONS if "action" in names else [""]:
+            values = {"object_id": object_id, "id": object_id, "pk": object_id, "action": action}
+            values["app_label"] = "packages"
+            values["url"] = "nonexistent/" + object_id
+            values["content_type_id"] = "1"  # /admin/r/<content_type_id>/<object_id>/
+            args = {n: values.get(n, object_id) for n in names}
+            yield route.template.format(**args), object_id == ids[0]
+
+
+def test_admin_pages_answer_junk_without_a_server_error(staff, staff_client, world):
+    # A fresh session per page: a junk POST may sign the staff member out.
+    crawler = Crawler(lambda: login_verified(Client(), staff))
     assert crawler.send(staff_client, "get", "/admin/", "index").status_code == 200
+    routes = [r for r in _walk(get_resolver().url_patterns) if r.template.startswith("/admin/")]
+    assert len(routes) > 50
+    for route in routes:
+        for url, real in admin_fillings(route):
+            client = crawler.client_factory()
+            crawler.send(client, "get", url, "get")
+            if route.template.endswith("/delete/") and real:
+                continue  # a POST there is the confirmation: it would really delete
+            data = {
+                **dict.fromkeys(COMMON_FIELDS, "x"),
+                "action": "x",
+                "_selected_action": ["x", "\x00"],
+                "q": HUGE,
+            }
+            crawler.send(client, "post", url, "junk post", data=data)
+            if real:
+                crawler.send(client, "get", url + JUNK_QUERY, "junk query")
+                nul = dict.fromkeys(COMMON_FIELDS, "\x00")
+                crawler.send(client, "post", url, "nul post", data=nul)
     for model in admin.site._registry:
         base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
-        response = crawler.send(staff_client, "get", base, "changelist")
-        assert response is not None and response.status_code == 200, base
-        crawler.send(staff_client, "get", base + JUNK_QUERY, "junk filters")
         crawler.send(staff_client, "get", base + "?e=1&_facets=x&q=" + "x" * 3000, "search")
-        crawler.send(staff_client, "post", base, "junk action", data={"action": "x", "index": "x"})
-        crawler.send(staff_client, "get", base + "add/", "add")
-        obj = model._default_manager.first()
-        for pk in ([str(obj.pk)] if obj else []) + ["x", "%00", "99999999999999999999"]:
-            crawler.send(staff_client, "get", f"{base}{pk}/change/", "change")
-            crawler.send(staff_client, "get", f"{base}{pk}/history/", "history")
-            crawler.send(staff_client, "get", f"{base}{pk}/delete/", "delete")
-    crawler.send(staff_client, "get", "/admin/packages/", "app list")
-    crawler.send(staff_client, "get", "/admin/nonexistent/", "unknown app")
     assert crawler.failures == [], "\n".join(crawler.failures)
+    assert crawler.requests > 400, crawler.requests
 
 
 # --- the 500s the crawl found, pinned one by one ------------------------------------------
@@ -520,3 +566,29 @@ def test_junk_headers_never_cause_a_server_error(client, world, headers):
         for method in ("get", "post"):
             response = getattr(client, method)(url, **headers)
             assert response.status_code < 500, (method, url, headers, response.status_code)
+
+
+def test_admin_ticket_actions_refuse_nul_bytes_and_junk_ids_with_a_message(staff_client):
+    ticket = TicketFactory()
+    act = f"/admin/recovery/ticket/{ticket.pk}/act/"
+
+    def shown(response) -> str:
+        return html.unescape(response.content.decode())
+
+    page = staff_client.post(act + "reject/", {"reason": "spam\x00"}, follow=True)
+    assert "contained a NUL character, which can't be stored: remove it" in shown(page)
+    page = staff_client.post(act + "assign/", {"assignee": "x"}, follow=True)
+    assert "No such staff member; reload the page" in shown(page)
+    page = staff_client.post(act + "check_challenge/", {"challenge": "x"}, follow=True)
+    assert "No such challenge on this ticket; reload the page." in shown(page)
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_admin_never_shows_a_totp_secret(staff, staff_client):
+    device = staff.totpdevice_set.get()
+    for pk in (device.pk, 99999999):
+        assert staff_client.get(f"/admin/otp_totp/totpdevice/{pk}/config/").status_code == 403
+        assert staff_client.get(f"/admin/otp_totp/totpdevice/{pk}/qrcode/").status_code == 403
+    page = staff_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in page
