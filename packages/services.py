@@ -342,6 +342,8 @@ def release_yank(
     _owners_only(actor, Action.YANK, project)
     if release.yanked:
         raise Conflict(f"{project.name} {release.version} is already yanked.")
+    if "\x00" in reason:  # a text column can't hold it (PostgreSQL refuses the write)
+        raise WharfError("the yank reason contains a NUL character: remove it and try again.")
     release.yanked = True
     release.yanked_reason = reason.strip()[:500]
     release.save(update_fields=["yanked", "yanked_reason"])

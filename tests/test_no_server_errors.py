@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import html
+import html as html_lib
 import json
 import re
 from collections.abc import Iterator
@@ -238,6 +238,25 @@ def form_fields(html: str) -> tuple[list[str], list[str]]:
     return sorted(set(names) - {"csrfmiddlewaretoken"}), sorted(set(actions))
 
 
+def page_forms(html: str) -> list[tuple[dict[str, str], list[str]]]:
+    """Each POST form of a page: its hidden fields with their values, and its other fields."""
+    forms = []
+    for body in re.findall(r'<form[^>]*method="post"[^>]*>(.*?)</form>', html, re.S | re.I):
+        hidden: dict[str, str] = {}
+        others: list[str] = []
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", body):
+            name = re.search(r'\bname="([^"]+)"', tag)
+            if name is None or name.group(1) == "csrfmiddlewaretoken":
+                continue
+            value = re.search(r'\bvalue="([^"]*)"', tag)
+            if 'type="hidden"' in tag and value is not None:
+                hidden[name.group(1)] = html_lib.unescape(value.group(1))
+            else:
+                others.append(name.group(1))
+        forms.append((hidden, others))
+    return forms
+
+
 def junk_posts(fields: list[str], actions: list[str]) -> Iterator[tuple[str, dict]]:
     """(label, client.post kwargs) for each kind of junk."""
     fields = sorted(set(fields) | set(COMMON_FIELDS))
@@ -319,6 +338,11 @@ class Crawler:
         posts = junk_posts(fields, actions) if real else [("empty", {"data": {}})]
         for label, kwargs in posts:
             self.send(client, "post", url, label, **kwargs)
+        # The page's own forms as a person would submit them: real hidden ids, junk typed in.
+        for hidden, others in page_forms(html) if real else []:
+            for label, value in [("nul", "a\x00b"), ("empty", ""), ("huge", HUGE)]:
+                data = {**dict.fromkeys(others, value), **hidden}
+                self.send(client, "post", url, f"form {hidden}:{label}", data=data)
         if url.startswith("/legacy/") and real:
             for label, data in junk_uploads():
                 self.send(client, "post", url, label, data=data)
@@ -573,7 +597,7 @@ def test_admin_ticket_actions_refuse_nul_bytes_and_junk_ids_with_a_message(staff
     act = f"/admin/recovery/ticket/{ticket.pk}/act/"
 
     def shown(response) -> str:
-        return html.unescape(response.content.decode())
+        return html_lib.unescape(response.content.decode())
 
     page = staff_client.post(act + "reject/", {"reason": "spam\x00"}, follow=True)
     assert "contained a NUL character, which can't be stored: remove it" in shown(page)
@@ -592,3 +616,18 @@ def test_admin_never_shows_a_totp_secret(staff, staff_client):
         assert staff_client.get(f"/admin/otp_totp/totpdevice/{pk}/qrcode/").status_code == 403
     page = staff_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
     assert device.key not in page
+
+
+def test_yank_reason_with_a_nul_byte_is_refused_with_a_message(world):
+    client = _owner_client(world.owner)()
+    release = File.objects.get().release
+    response = client.post(
+        "/manage/project/demo-pkg/",
+        {"action": "yank", "release": release.pk, "reason": "bad\x00"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "the yank reason contains a NUL character: remove it and try again."
+    ]
+    release.refresh_from_db()
+    assert not release.yanked
