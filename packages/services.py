@@ -97,7 +97,9 @@ def role_invite(
     """Invite a user (by username) to take a role on the project; they are emailed."""
     _owners_only(inviter, Action.MANAGE_ROLES, project)
     _valid_role(role)
-    invitee = User.objects.filter(username__iexact=username.strip()).first()
+    wanted = username.strip()
+    # No username has a NUL byte, and PostgreSQL would refuse to look one up (a 500).
+    invitee = None if "\x00" in wanted else User.objects.filter(username__iexact=wanted).first()
     if invitee is None or not invitee.is_active:
         raise NotFound(f"there is no user named {username!r}: check the spelling of the username.")
     if not invitee.has_verified_email:
