@@ -302,6 +302,16 @@ def junk_posts(fields: list[str], actions: list[str]) -> Iterator[tuple[str, dic
     wrong_types = {f: [1, {"a": None}] for f in fields}
     yield "json", {"data": json.dumps(wrong_types), "content_type": "application/json"}
     yield "json-list", {"data": "[1, 2]", "content_type": "application/json"}
+    # The API's own fields, plausible but for a NUL byte in the text ones.
+    for field, value in [
+        ("username", "a\x00b"),
+        ("name", "a\x00b"),
+        ("projects", ["a\x00b"]),
+        ("role", "Owner\x00"),
+        ("expires_at", "2030-01-01T00:00:00\x00"),
+    ]:
+        api = {"username": "x", "role": "Maintainer", "name": "x", "projects": [], field: value}
+        yield f"json {field}=nul", {"data": json.dumps(api), "content_type": "application/json"}
     yield "broken-json", {"data": '{"name": ', "content_type": "application/json"}
     for action in actions:
         for label, value in [("huge", HUGE), ("nul", "a\x00b"), ("word", "x")]:
