@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.events import client_ip, record_event
 from accounts.models import User
 from config.errors import Conflict, NotAllowed, NotFound, WharfError
+from tokens.services import token_revoke_for_deleted_project
 
 from . import emails, simple
 from .models import File, Project, ProjectEvent, Release, Role, RoleInvitation
@@ -480,6 +481,9 @@ def project_delete(
             files=len(files),
         )
     project.delete()
+    token_revoke_for_deleted_project(
+        normalized_name=normalized_name, users=[role.user for role in roles], request=request
+    )
     _delete_stored(files)
     transaction.on_commit(lambda: simple.invalidate(normalized_name, index=True))
     emails.send_project_deleted_email(

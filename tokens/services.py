@@ -144,6 +144,21 @@ def token_revoke(
 
 
 @transaction.atomic
+def token_revoke_for_deleted_project(
+    *, normalized_name: str, users: Iterable[User], request: HttpRequest | None = None
+) -> list[Token]:
+    """Revoke the users' tokens scoped to a deleted project (a scope names the project,
+    as on PyPI, not whoever registers the freed name next)."""
+    scoped = [
+        token
+        for token in Token.objects.filter(user__in=list(users), revoked_at__isnull=True)
+        if normalized_name in token.projects
+    ]
+    reason = f'project "{normalized_name}" was deleted'
+    return [_revoke(token=token, reason=reason, request=request) for token in scoped]
+
+
+@transaction.atomic
 def token_revoke_by_staff(
     *, token: Token, staff: User, reason: str, request: HttpRequest | None = None
 ) -> Token:

@@ -128,3 +128,22 @@ def test_deleted_filenames_stay_used_but_the_name_is_free(client, project, owner
     new = Project.objects.get(normalized_name="demo-pkg")
     assert list(new.roles.values_list("user", "role")) == [(outsider.pk, "Owner")]
     assert client.get("/simple/demo-pkg/").status_code == 200
+
+
+def test_deleting_revokes_collaborators_tokens_scoped_to_it(project, owner, maintainer, outsider):
+    from tests.factories import TokenFactory
+
+    scoped = TokenFactory(user=maintainer, projects=[project])
+    shared = TokenFactory(user=owner, projects=[project, "other-pkg"])
+    account_wide = TokenFactory(user=owner)
+    strangers = TokenFactory(user=outsider, projects=["demo-pkg"])
+
+    mark_reauthenticated(signed_in(owner)).post(PAGE, DELETE)
+
+    for token in (scoped, shared, account_wide, strangers):
+        token.refresh_from_db()
+    assert scoped.revoked_reason == 'project "demo-pkg" was deleted'
+    assert shared.revoked_at is not None
+    assert account_wide.revoked_at is None
+    assert strangers.revoked_at is None
+    assert AccountEvent.objects.filter(user=maintainer, tag="account:token:revoked").exists()
