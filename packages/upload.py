@@ -17,6 +17,7 @@ import hmac
 import re
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
@@ -144,13 +145,9 @@ def authenticate_uploader(request: HttpRequest) -> Uploader:
         raise NotAllowed(malformed)
     username, _, password = decoded.partition(":")
     if username == "__token__":
-        try:
-            from tokens.authentication import authenticate_upload_token
-        except ImportError as error:  # the tokens app not installed: say so plainly
-            raise NotAllowed(
-                "API tokens are not available yet on this index: upload with your username "
-                "and password."
-            ) from error
+        # Imported here: tokens.authentication builds on this module's Uploader.
+        from tokens.authentication import authenticate_upload_token
+
         return authenticate_upload_token(password, request)
     if password.startswith(f"{settings.TOKEN_PREFIX}-"):
         # A token sent with a real username: say so, without checking the account's password.
@@ -260,7 +257,7 @@ def _sdist_metadata(content: UploadedFile, filename: str) -> bytes:
                         f"{limit // (1024 * 1024)} MB or {MAX_SDIST_MEMBERS} files) before its "
                         "PKG-INFO; build it with a current build tool (python -m build --sdist)."
                     )
-    except (tarfile.TarError, OSError, EOFError, zlib_error()) as error:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise WharfError(
             f"invalid sdist: '{filename}' is not a readable .tar.gz archive; rebuild it."
         ) from error
@@ -270,12 +267,6 @@ def _sdist_metadata(content: UploadedFile, filename: str) -> bytes:
         f"invalid sdist: '{filename}' has no <name>-<version>/PKG-INFO; build it with a "
         "current build tool (python -m build --sdist)."
     )
-
-
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error
 
 
 def _parse_metadata(raw: bytes, filename: str) -> Metadata:
