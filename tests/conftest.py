@@ -6,6 +6,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -42,6 +43,20 @@ def _fresh_cache() -> Iterator[None]:
 def _cheap_password_hashing(settings) -> None:
     """Still Argon2, with tiny parameters: production's cost made every sign-in take ~1 s."""
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def files_storage(settings, tmp_path: Path) -> Path:
+    """Distribution files go to a fresh directory per test."""
+    root = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/files/"},
+        },
+    }
+    return root
 
 
 @pytest.fixture(autouse=True)

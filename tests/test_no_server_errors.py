@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -132,19 +131,6 @@ class World:
     maintainer: object
     values: dict[str, list[str]]
     upload_auth: str
-
-
-@pytest.fixture(autouse=True)
-def files_storage(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": "/files/"},
-        },
-    }
-    return root
 
 
 @pytest.fixture

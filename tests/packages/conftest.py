@@ -9,7 +9,6 @@ import tarfile
 import time
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,20 +16,6 @@ from django.test import Client
 
 from packages.models import Role
 from tests.factories import PASSWORD, ProjectFactory, RoleFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def files_storage(settings, tmp_path: Path) -> Path:
-    """Distribution files go to a fresh directory per test."""
-    root = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": "/files/"},
-        },
-    }
-    return root
 
 
 @pytest.fixture(autouse=True)

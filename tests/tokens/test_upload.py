@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from packages.models import File, Project, Role
 from tests.factories import PASSWORD, ProjectFactory, RoleFactory, TokenFactory, UserFactory
-from tests.packages.conftest import build_wheel, files_storage  # noqa: F401 (fixture)
+from tests.packages.conftest import build_wheel
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db(transaction=True)
