@@ -76,7 +76,9 @@ def test_primary_address_cannot_be_removed(reauthed_user_client, user):
     assert EmailAddress.objects.filter(email=user.email).exists()
 
 
-def test_making_another_verified_address_primary_is_recorded(reauthed_user_client, user):
+def test_making_another_verified_address_primary_is_recorded(
+    reauthed_user_client, user, mailoutbox
+):
     EmailAddressFactory(user=user, email="other@example.com", verified=True)
 
     response = reauthed_user_client.post(
@@ -87,6 +89,12 @@ def test_making_another_verified_address_primary_is_recorded(reauthed_user_clien
     assert EmailAddress.objects.get(primary=True, user=user).email == "other@example.com"
     event = AccountEvent.objects.get(user=user, tag="account:email:primary_changed")
     assert event.details == {"from_email": user.email, "to_email": "other@example.com"}
+    # The old primary address hears about it (allauth's notice, with where it came from).
+    (notice,) = mailoutbox
+    assert notice.to == [user.email]
+    assert notice.subject == "[Wharf] Email Changed"
+    assert f"from {user.email} to other@example.com" in notice.body
+    assert "IP address: 127.0.0.1" in notice.body
 
 
 def test_an_unverified_address_cannot_become_primary(reauthed_user_client, user):
