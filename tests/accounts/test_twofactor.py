@@ -13,7 +13,7 @@ from accounts.models import RecoveryCode, RecoveryCodeDevice, hash_recovery_code
 from accounts.twofactor import user_has_two_factor
 from accounts.twofactor_services import recovery_codes_generate
 from tests.conftest import mark_reauthenticated
-from tests.factories import TOTPDeviceFactory, UserFactory
+from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,9 +75,18 @@ def test_totp_enrol_refuses_wrong_code_accepts_right_one_and_refuses_replay(
     ]
     assert mailoutbox[0].to == [user.email]
 
-    # The same code cannot be used again (django-otp remembers the last time step).
+    # The same code cannot be used again (django-otp remembers the last time step): signing
+    # in with the code that confirmed the enrolment is refused at the second step.
+    reauthed_client.post("/accounts/logout/")
+    login = reauthed_client.post("/accounts/login/", {"login": user.username, "password": PASSWORD})
+    assert login["Location"] == "/accounts/two-factor/"
+    device.refresh_from_db()
     device.throttle_reset()
-    assert device.verify_token(code) is False
+    replay = reauthed_client.post("/accounts/two-factor/", {"method": "totp", "code": code})
+    assert replay.status_code == 400
+    assert "enter the current code from your authenticator app" in replay.content.decode()
+    assert "_auth_user_id" not in reauthed_client.session
+    assert not user.events.filter(tag="account:login:success").exists()
 
 
 def test_totp_codes_within_one_step_of_drift_are_accepted(user):
