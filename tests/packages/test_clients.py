@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from packages.models import File, Release
 from tests.factories import PASSWORD, UserFactory
@@ -98,12 +99,26 @@ def test_twine_upload_then_pip_and_uv_install(live_server, dists, tmp_path, sett
     again = twine(url, owner.username, dists["app"], dists["app_sdist"], extra=["--skip-existing"])
     assert again.returncode == 0, again.stdout + again.stderr
 
+    # Before the yank pip picks the newest release (and the simple pages are now cached).
+    before = tmp_path / "before"
+    run(
+        str(BIN / "python"), "-m", "pip", "install", "--index-url", f"{url}/simple/",
+        "--no-cache-dir", "--target", str(before), "wharf-app",
+    )  # fmt: skip
+    assert installed_versions(before) == {"wharf_app": "2.0", "wharf_dep": "1.0"}
+
+    # The Owner yanks 2.0 on the project's management page.
+    browser = Client()
+    browser.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+    release = Release.objects.get(project__normalized_name="wharf-app", version="2.0")
+    response = browser.post(
+        "/manage/project/wharf-app/", {"action": "yank", "release": release.pk, "reason": "broken"}
+    )
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert release.yanked and release.yanked_reason == "broken"
+
     # 2.0 yanked: an unpinned install skips it, a pinned one still gets it (PEP 592).
-    Release.objects.filter(version="2.0").update(yanked=True, yanked_reason="broken")
-    from packages import simple
-
-    simple.invalidate("wharf-app")
-
     pip_target = tmp_path / "pip"
     run(
         str(BIN / "python"), "-m", "pip", "install", "--index-url", f"{url}/simple/",
