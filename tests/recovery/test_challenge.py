@@ -67,6 +67,8 @@ def test_staff_challenge_round_trip(support_client, support, dag, fake_web, mail
     assert challenge.fetch_url == f"{repository}/wharf-recovery.txt"
     [mail] = mails_to(mailoutbox, ticket.contact_email)
     assert challenge.nonce in mail.body and ticket.reference in mail.subject
+    sent = ticket.events.get(action="challenge_sent")
+    assert sent.actor == support and sent.actor_kind == "staff"
 
     check = f"/admin/recovery/ticket/{ticket.pk}/act/check_challenge/"
     # Not published yet: recorded as not matched, with the reason.

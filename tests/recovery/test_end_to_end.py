@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from packages.models import RoleInvitation
 from recovery.models import Ticket
 from recovery.tasks import process_recovery_tickets
-from tests.conftest import login_verified
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 from tests.recovery.conftest import ATTEST_REPOSITORY, make_support_staff
 from tests.recovery.helpers import link_in, mails_to
 
@@ -70,7 +71,11 @@ def test_dag_recovers_attest(client, dag, mailoutbox, django_capture_on_commit_c
     # 4. A support-staff member (not superuser, with 2FA) reviews it: the repository matches.
     support = make_support_staff(username="sam-support", email="sam@wharf.example")
     assert not support.is_superuser
-    staff = login_verified(Client(), support)
+    staff = Client()  # signs in like anyone: password, then the authenticator app's code
+    staff.post("/accounts/login/", {"login": "sam-support", "password": PASSWORD})
+    assert staff.get("/admin/recovery/ticket/").status_code == 302  # half signed in
+    code = pyotp.parse_uri(TOTPDevice.objects.get(user=support).config_url).now()
+    assert staff.post("/accounts/two-factor/", {"method": "totp", "code": code}).status_code == 302
     listing = staff.get("/admin/recovery/ticket/?status__exact=open")
     assert ticket.reference in listing.content.decode()
     page = staff.get(f"/admin/recovery/ticket/{ticket.pk}/change/").content.decode()
