@@ -33,6 +33,7 @@ REAUTH = "/manage/account/reauthenticate/"
 # Every sensitive page or action, as (method, path). Paths with {key} need a security key.
 SENSITIVE = [
     ("get", "/manage/account/two-factor/totp/"),
+    ("post", "/manage/account/two-factor/totp/"),  # confirming the enrolment with a code
     ("post", "/manage/account/two-factor/totp/remove/"),
     ("get", "/manage/account/two-factor/webauthn/"),
     ("post", "/manage/account/two-factor/webauthn/begin/"),
@@ -94,6 +95,24 @@ def test_reauthentication_expires(client, user, settings):
     session.save()
     response = client.get("/accounts/password/change/")
     assert response["Location"].startswith(REAUTH)
+
+
+def test_totp_enrolment_cannot_be_confirmed_once_reauthentication_expired(client, user, mailoutbox):
+    mark_reauthenticated(signed_in(client, user))
+    assert client.get("/manage/account/two-factor/totp/").status_code == 200  # secret shown
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    session = client.session
+    session[SESSION_KEY] = time.time() - 3600
+    session.save()
+
+    code = pyotp.parse_uri(device.config_url).now()
+    response = client.post("/manage/account/two-factor/totp/", {"code": code})
+
+    assert response["Location"].startswith(REAUTH)
+    device.refresh_from_db()
+    assert device.confirmed is False
+    assert not user.events.filter(tag="account:2fa:totp:added").exists()
+    assert mailoutbox == []
 
 
 def test_password_only_account_reauthenticates_with_password_and_returns(client, user):
