@@ -73,7 +73,8 @@ class Page:
 
 
 def _cache_key(kind: str, content_type: str) -> str:
-    return f"simple:{kind}:{content_type}"
+    # Hashed: a project name in a URL can be any length (memcached refuses keys over 250).
+    return f"simple:{hashlib.sha256(kind.encode()).hexdigest()}:{content_type}"
 
 
 def _page(body: str, content_type: str) -> Page:
