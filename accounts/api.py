@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import ApiView, errors, paginated
+from core.api import ApiView, errors, paginated
 
 from .models import AccountEvent
 from .twofactor import user_has_two_factor

@@ -7,6 +7,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from config import checks  # noqa: F401 - importing registers the system checks
-
         from . import signals  # noqa: F401 - importing connects the signal receivers

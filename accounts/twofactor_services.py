@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from fido2.webauthn import AttestedCredentialData
 
-from config.errors import Conflict, WharfError
+from core.errors import Conflict, WharfError
 
 from .emails import send_security_email
 from .events import client_ip, record_event

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config.errors import WharfError
+from core.errors import WharfError
 
 from . import twofactor_services as services
 from . import webauthn

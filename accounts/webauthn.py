@@ -25,7 +25,7 @@ from fido2.webauthn import (
     UserVerificationRequirement,
 )
 
-from config.errors import WharfError
+from core.errors import WharfError
 
 from .models import User, WebAuthnDevice
 

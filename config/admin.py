@@ -6,6 +6,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django_otp.admin import OTPAdminSite
 
+from accounts.reauth import redirect_to_reauthenticate, safe_next
+from accounts.twofactor import user_has_two_factor
+
 
 class WharfAdminSite(OTPAdminSite):
     """Staff only, and only after a second factor in this session."""
@@ -16,9 +19,6 @@ class WharfAdminSite(OTPAdminSite):
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """Sign-in and the second factor happen on the site's pages (limits, events, keys)."""
-        from accounts.reauth import redirect_to_reauthenticate, safe_next
-        from accounts.twofactor import user_has_two_factor
-
         next_url = request.GET.get("next") or request.path.removesuffix("login/")
         user = request.user
         if not user.is_authenticated:

@@ -11,4 +11,9 @@ class WharfAdminConfig(AdminConfig):
 
 
 class ConfigConfig(AppConfig):
+    """The composition root as an app: registers the deployment checks."""
+
     name = "config"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - importing registers the system checks

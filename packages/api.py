@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from config.api import ApiView, Pagination, errors, paginated
-from config.errors import NotAllowed, NotFound
+from core.api import ApiView, Pagination, errors, paginated
+from core.errors import NotAllowed, NotFound
 
 from . import services
 from .models import File, Project, Release, Role, RoleInvitation

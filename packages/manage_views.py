@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_version
 
 from accounts.models import User
 from accounts.reauth import posts_action, reauth_required_when
-from config.errors import WharfError
+from core.errors import WharfError
 
 from . import services
 from .models import Project, Release, Role, RoleInvitation

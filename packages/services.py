@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.events import client_ip, record_event
 from accounts.models import User
-from config.errors import Conflict, NotAllowed, NotFound, WharfError
+from core.errors import Conflict, NotAllowed, NotFound, WharfError
 from tokens.services import token_revoke_for_deleted_project
 
 from . import emails, simple

@@ -41,7 +41,7 @@ from packaging.version import InvalidVersion, Version
 from accounts.adapter import sign_in_failure_key
 from accounts.events import client_ip
 from accounts.twofactor import user_has_two_factor
-from config.errors import NotAllowed, WharfError
+from core.errors import NotAllowed, WharfError
 
 from . import simple
 from .models import File, FilenameUse, Project, ProjectEvent, Release, Role

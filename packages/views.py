@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_version
 
-from config.errors import WharfError, plain_error_response
+from core.errors import WharfError, plain_error_response
 
 from . import simple
 from .json_api import json_project, json_release, latest_release

@@ -17,7 +17,7 @@ from django.utils.timesince import timesince
 from django_otp import devices_for_user
 
 from accounts.models import AccountEvent, User
-from config.errors import NotAllowed, NotFound, WharfError
+from core.errors import NotAllowed, NotFound, WharfError
 
 from . import services
 from .checks import compute_checks

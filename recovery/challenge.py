@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from config.errors import WharfError
+from core.errors import WharfError
 
 CHALLENGE_FILENAME = "wharf-recovery.txt"
 FETCH_TIMEOUT_SECONDS = 5

@@ -17,7 +17,7 @@ from django_otp import devices_for_user
 
 from accounts.events import client_ip, client_user_agent, record_event
 from accounts.models import User
-from config.errors import Conflict, NotAllowed, NotFound, WharfError
+from core.errors import Conflict, NotAllowed, NotFound, WharfError
 
 from . import challenge as challenge_http
 from . import emails

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.reauth import is_recently_authenticated
-from config.api import ApiView, errors, paginated
-from config.errors import NotAllowed, NotFound
+from core.api import ApiView, errors, paginated
+from core.errors import NotAllowed, NotFound
 
 from . import services
 from .models import Token

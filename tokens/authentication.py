@@ -14,13 +14,14 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.http import HttpRequest
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.adapter import sign_in_failure_key
 from accounts.events import client_ip
 from accounts.twofactor import user_has_two_factor, verify_code
-from config.errors import NotAllowed
+from core.errors import NotAllowed
 
 from . import secrets as token_secrets
 from .models import Token
@@ -168,3 +169,16 @@ class ApiBasicAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'Basic realm="{self.www_authenticate_realm}"'
+
+
+class ApiBasicScheme(OpenApiAuthenticationExtension):
+    target_class = "tokens.authentication.ApiBasicAuthentication"
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "Username (or email) and password; 2FA accounts add an X-OTP header "
+            "with a current authenticator-app code. API tokens are refused.",
+        }

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from config.errors import NotAllowed
+from core.errors import NotAllowed
 
 
 class TokenQuerySet(models.QuerySet):

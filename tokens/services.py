@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.events import client_ip, record_event
 from accounts.models import User
-from config.errors import NotAllowed, NotFound, WharfError
+from core.errors import NotAllowed, NotFound, WharfError
 
 from . import emails
 from . import secrets as token_secrets

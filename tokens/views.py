@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.reauth import reauth_required
-from config.errors import WharfError
+from core.errors import WharfError
 
 from . import services
 from .forms import ProjectTokenCreateForm, TokenCreateForm

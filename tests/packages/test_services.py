@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.errors import Conflict, NotAllowed, NotFound, WharfError
+from core.errors import Conflict, NotAllowed, NotFound, WharfError
 from packages import services
 from packages.models import File, FilenameUse, ProjectEvent, Role, RoleInvitation
 from packages.permissions import Action, can

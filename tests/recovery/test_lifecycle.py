@@ -8,7 +8,7 @@ from django.test import Client, TestCase
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from config.errors import Conflict
+from core.errors import Conflict
 from recovery import services
 from recovery.models import Ticket, TicketLink
 from recovery.tasks import process_recovery_tickets

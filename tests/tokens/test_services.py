@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AccountEvent
-from config.errors import NotAllowed, NotFound, WharfError
+from core.errors import NotAllowed, NotFound, WharfError
 from tests.factories import TokenFactory, UserFactory
 from tokens import secrets as token_secrets
 from tokens.models import Token

@@ -11,9 +11,6 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
-from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class WharfError(Exception):
@@ -52,29 +49,6 @@ def plain_error_response(error: WharfError) -> HttpResponse:
         error.message + "\n", status=error.status_code, content_type="text/plain; charset=utf-8"
     )
     response.reason_phrase = reason_phrase(error.message)
-    return response
-
-
-def _flatten(errors: object, prefix: str = "") -> list[str]:
-    """DRF's nested validation errors as "field: message" lines."""
-    if isinstance(errors, dict):
-        return [
-            line
-            for key, value in errors.items()
-            for line in _flatten(value, f"{prefix}{key}." if key != "non_field_errors" else prefix)
-        ]
-    if isinstance(errors, list):
-        return [line for item in errors for line in _flatten(item, prefix)]
-    return [f"{prefix.rstrip('.')}: {errors}" if prefix else str(errors)]
-
-
-def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, WharfError):
-        return Response({"detail": exc.message}, status=exc.status_code)
-    response = exception_handler(exc, context)
-    if isinstance(exc, ValidationError) and response is not None:
-        # One shape for every API error: a readable `detail`, the fields in `errors`.
-        response.data = {"detail": " ".join(_flatten(response.data)), "errors": response.data}
     return response
 
 

@@ -6,15 +6,15 @@ browser session with CSRF. API tokens are refused: they are for uploads only.
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.views import APIView
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
 
-from tokens.authentication import ApiBasicAuthentication
+from .errors import WharfError
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -64,8 +64,8 @@ class Pagination(PageNumberPagination):
 
 
 class ApiView(APIView):
-    # Basic first, so an anonymous call gets 401 with a WWW-Authenticate challenge.
-    authentication_classes = [ApiBasicAuthentication, SessionAuthentication]
+    # Who is calling comes from settings.REST_FRAMEWORK's authentication classes (the
+    # principal resolver, wired in by config/): this base imports no app.
     # JSON bodies only: a browser that once answered the Basic prompt sends the credentials
     # by itself, and Basic has no CSRF check, but another site's form cannot send JSON.
     parser_classes = [JSONParser]
@@ -88,14 +88,24 @@ class ApiView(APIView):
         return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
-class ApiBasicScheme(OpenApiAuthenticationExtension):
-    target_class = "tokens.authentication.ApiBasicAuthentication"
-    name = "basicAuth"
+def _flatten(errors: object, prefix: str = "") -> list[str]:
+    """DRF's nested validation errors as "field: message" lines."""
+    if isinstance(errors, dict):
+        return [
+            line
+            for key, value in errors.items()
+            for line in _flatten(value, f"{prefix}{key}." if key != "non_field_errors" else prefix)
+        ]
+    if isinstance(errors, list):
+        return [line for item in errors for line in _flatten(item, prefix)]
+    return [f"{prefix.rstrip('.')}: {errors}" if prefix else str(errors)]
 
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "basic",
-            "description": "Username (or email) and password; 2FA accounts add an X-OTP header "
-            "with a current authenticator-app code. API tokens are refused.",
-        }
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, WharfError):
+        return Response({"detail": exc.message}, status=exc.status_code)
+    response = exception_handler(exc, context)
+    if isinstance(exc, ValidationError) and response is not None:
+        # One shape for every API error: a readable `detail`, the fields in `errors`.
+        response.data = {"detail": " ".join(_flatten(response.data)), "errors": response.data}
+    return response
