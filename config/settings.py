@@ -261,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Outside HTTP (core.outside.fetch): private addresses are refused unless this allows them
+# (tests run fake servers on 127.0.0.1; never set it in production).
+OUTSIDE_ALLOW_PRIVATE_HOSTS = env.bool("OUTSIDE_ALLOW_PRIVATE_HOSTS", default=False)
+
 # --- Packages -------------------------------------------------------------------------
 TOKEN_PREFIX = env("TOKEN_PREFIX", default="wharf")
 # Where GitHub publishes the keys that sign secret-scanning (leaked token) reports.

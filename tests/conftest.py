@@ -40,6 +40,12 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _outside_is_local(settings) -> None:
+    """Tests never reach the internet: the fake servers of other sites listen on 127.0.0.1."""
+    settings.OUTSIDE_ALLOW_PRIVATE_HOSTS = True
+
+
+@pytest.fixture(autouse=True)
 def _cheap_password_hashing(settings) -> None:
     """Still Argon2, with tiny parameters: production's cost made every sign-in take ~1 s."""
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]

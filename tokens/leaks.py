@@ -14,7 +14,6 @@ import binascii
 import json
 import logging
 
-import requests
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,6 +22,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from core import outside
 
 from . import secrets as token_secrets
 from .models import Token
@@ -44,15 +45,16 @@ class KeysUnavailable(Exception):
 def fetch_public_keys() -> dict[str, str]:
     """GitHub's secret-scanning public keys, {key_identifier: PEM}, from the configured URL."""
     try:
-        response = requests.get(
+        fetched = outside.fetch(
             settings.GITHUB_SECRET_SCANNING_KEYS_URL,
-            headers={"Accept": "application/json", "User-Agent": "wharf"},
-            timeout=10,
+            headers={"Accept": "application/json"},
+            allow_private=settings.OUTSIDE_ALLOW_PRIVATE_HOSTS,
         )
-        response.raise_for_status()
-        keys = response.json()["public_keys"]
+        if fetched.status != 200:
+            raise KeysUnavailable(f"GitHub answered HTTP {fetched.status}")
+        keys = fetched.json()["public_keys"]  # type: ignore[index]
         return {str(k["key_identifier"]): str(k["key"]) for k in keys}
-    except (requests.RequestException, ValueError, KeyError, TypeError) as error:
+    except (outside.FetchError, KeyError, TypeError) as error:
         raise KeysUnavailable(str(error)) from error
 
 

@@ -42,7 +42,7 @@ def test_challenge_file_url_refuses_other_schemes():
 
 def test_fetch_refuses_private_addresses_by_default(settings):
     settings.RECOVERY_CHALLENGE_ALLOW_PRIVATE_HOSTS = False
-    with pytest.raises(ChallengeFetchError, match="only public repositories can be checked"):
+    with pytest.raises(ChallengeFetchError, match="resolves to a private address"):
         fetch_text("http://127.0.0.1:9/wharf-recovery.txt")
 
 
