@@ -27,7 +27,9 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     default = settings.CACHES["default"]
     if "redis" in default["BACKEND"].lower():
-        number = 1 + int(worker.removeprefix("gw") or 0)
+        # TEST_REDIS_DB_BASE lets two checkouts run their suites at once on one Redis.
+        base = int(os.environ.get("TEST_REDIS_DB_BASE", "1"))
+        number = base + int(worker.removeprefix("gw") or 0)
         default["LOCATION"] = re.sub(r"(/\d+)?$", f"/{number}", default["LOCATION"], count=1)
 
 
