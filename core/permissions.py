@@ -1,0 +1,246 @@
+"""Every permission in Wharf: one Action enum and one `can(principal, action, target)`.
+
+Views, the API, admin, uploads, services and tasks all ask `can()`; the rules below are the
+only place a permission is decided, and tests/test_permission_matrix.py walks them all.
+
+The rules read facts from the principal (core.principals) and from the target by duck
+typing, so this module imports no app:
+- a project (or `NewProject` for an upload that would create one): `normalized_name`,
+  `name`, `require_two_factor`, `role_of(user)` → "Owner", "Maintainer" or None (the
+  strongest of the user's roles on it);
+- a token: `user_id`;
+- a user: `has_verified_email`, `has_two_factor`, `is_active`, `is_staff`, `has_perm()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+
+from .errors import NotAllowed
+from .principals import Kind, Principal, as_principal
+from .urls import absolute_url
+
+OWNER = "Owner"
+MAINTAINER = "Maintainer"
+
+
+class Action(StrEnum):
+    # A project (target: the project; for UPLOAD also NewProject).
+    UPLOAD = "project:upload"
+    VIEW_MANAGE = "project:view_manage"  # the project's management pages
+    VIEW_ROLES = "project:view_roles"
+    VIEW_PROJECT_TOKENS = "project:view_tokens"  # the collaborators' tokens for it
+    LEAVE = "project:leave"
+    MANAGE_ROLES = "project:manage_roles"  # invite, change, remove (changes who controls it)
+    YANK = "project:yank"
+    DELETE = "project:delete"  # the project, a release or a file
+    MANAGE_SETTINGS = "project:settings"
+    # The acting account (target: None, or the token).
+    TOKEN_CREATE = "account:token_create"
+    TOKEN_REVOKE = "account:token_revoke"
+    # Account recovery, for support staff (target: None or a ticket).
+    RECOVERY_VIEW = "recovery:view"  # see tickets, their evidence and the account under claim
+    RECOVERY_REVIEW = "recovery:review"  # assign, note, ask, challenge, reject, mark spam
+    RECOVERY_APPROVE = "recovery:approve"  # approve with remedies
+
+
+# What each project role may do.
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    OWNER: frozenset(
+        {
+            Action.UPLOAD,
+            Action.VIEW_MANAGE,
+            Action.VIEW_ROLES,
+            Action.VIEW_PROJECT_TOKENS,
+            Action.LEAVE,
+            Action.MANAGE_ROLES,
+            Action.YANK,
+            Action.DELETE,
+            Action.MANAGE_SETTINGS,
+        }
+    ),
+    MAINTAINER: frozenset({Action.UPLOAD, Action.VIEW_MANAGE, Action.VIEW_ROLES, Action.LEAVE}),
+}
+
+# Changes of who controls a project or an account: the password (and second factor) must
+# have been entered moments ago, on the web and the API alike.
+SENSITIVE: frozenset[Action] = frozenset({Action.MANAGE_ROLES, Action.DELETE, Action.TOKEN_CREATE})
+
+# The Django permission support staff hold for each recovery action.
+RECOVERY_PERMISSIONS: dict[Action, str] = {
+    Action.RECOVERY_VIEW: "recovery.view_ticket",
+    Action.RECOVERY_REVIEW: "recovery.review_ticket",
+    Action.RECOVERY_APPROVE: "recovery.approve_ticket",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """can()'s answer: truthy when allowed; a refusal carries the message the user sees."""
+
+    allowed: bool
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(True)
+
+
+@dataclass(frozen=True)
+class NewProject:
+    """The target of an upload that would register a new project."""
+
+    name: str
+    normalized_name: str
+    require_two_factor: bool = False
+    pk: None = None
+
+    def role_of(self, user: Any) -> str | None:
+        return None
+
+
+def tokens_are_for_uploads() -> str:
+    return (
+        "API tokens are for uploads only (twine to /legacy/) and cannot call the API. "
+        "Use your username and password with HTTP Basic (plus a code from your authenticator "
+        "app in the X-OTP header when two-factor authentication is on), an API access token "
+        "from POST /api/v1/auth/session-token/, or a signed-in browser."
+    )
+
+
+def reauthenticate_message() -> str:
+    return (
+        "confirm it's you first: re-enter your password (and second factor) at "
+        f"{absolute_url('accounts:reauthenticate')} and retry; from a script, call with "
+        "HTTP Basic and X-OTP, or with an API access token minted in the last "
+        f"{settings.REAUTH_MAX_AGE // 60} minutes."
+    )
+
+
+def _deny(message: str) -> Decision:
+    return Decision(False, message)
+
+
+def _upload(principal: Principal, project: Any) -> Decision:
+    """Uploads: verified email, token scope, two-factor policies, then the role."""
+    user = principal.user
+    name = project.normalized_name
+    if user is not None and not user.has_verified_email:
+        return _deny(
+            f"user '{user.username}' has no verified email address: verify one at "
+            f"{absolute_url('account_email')} before uploading."
+        )
+    if principal.scope is not None and name not in principal.scope:
+        scope = ", ".join(f'"{n}"' for n in sorted(principal.scope))
+        if project.pk is not None:
+            return _deny(
+                f'the token is scoped to {scope}; it cannot upload to "{name}". Use a token '
+                f'scoped to "{name}" or an account-wide token.'
+            )
+        return _deny(
+            f'the token is scoped to {scope}; it cannot create the new project "{name}". '
+            f'Create a token scoped to "{name}" (or an account-wide token) to register it.'
+        )
+    if user is not None:
+        turn_on = (
+            f"turn it on at {absolute_url('accounts:two_factor')} and upload with an API token"
+        )
+        if settings.TWO_FACTOR_REQUIRED_TO_PUBLISH and not principal.has_two_factor:
+            return _deny(
+                f"two-factor authentication is required to publish on this index: {turn_on}."
+            )
+        if project.require_two_factor and not principal.has_two_factor:
+            return _deny(
+                f"project '{project.name}' requires two-factor authentication for its "
+                f"collaborators: {turn_on}."
+            )
+    if project.pk is None:
+        return ALLOWED  # a new name: whoever may upload may register it
+    if user is not None and Action.UPLOAD in ROLE_ACTIONS.get(project.role_of(user) or "", ()):
+        return ALLOWED
+    who = f"user '{user.username}'" if user is not None else principal.label
+    return _deny(
+        f"{who} isn't allowed to upload to project '{project.name}': ask one of its Owners "
+        f"to invite you ({absolute_url('packages:project', project.normalized_name)})."
+    )
+
+
+def _project_refusal(action: Action, project: Any) -> str:
+    if action == Action.VIEW_ROLES:
+        return (
+            f'only collaborators of "{project.name}" can list its roles; '
+            "ask one of its Owners to invite you."
+        )
+    if action in (Action.VIEW_MANAGE, Action.LEAVE):
+        return f"you have no role on '{project.name}': ask one of its Owners to invite you."
+    return f"only an Owner of '{project.name}' can do that: ask one of its Owners."
+
+
+def _project(principal: Principal, action: Action, project: Any) -> Decision:
+    if action == Action.UPLOAD:
+        return _upload(principal, project)
+    user = principal.user
+    role = project.role_of(user) if user is not None and project.pk is not None else None
+    if action not in ROLE_ACTIONS.get(role or "", ()):
+        return _deny(_project_refusal(action, project))
+    return ALLOWED
+
+
+def _account(principal: Principal, action: Action, target: Any) -> Decision:
+    if principal.user is None:
+        return _deny("sign in first: only an account's owner can manage its tokens.")
+    if action == Action.TOKEN_REVOKE and getattr(target, "user_id", None) != principal.user.pk:
+        # Same answer as for a token that does not exist: nothing about other accounts.
+        return _deny("no such token: it may have been deleted; reload your token list.")
+    return ALLOWED
+
+
+def _recovery(principal: Principal, action: Action, target: Any) -> Decision:
+    user = principal.user
+    if (
+        principal.kind not in (Kind.SESSION, Kind.SYSTEM)
+        or user is None
+        or not user.is_active
+        or not user.is_staff
+        or not user.has_perm(RECOVERY_PERMISSIONS[action])
+    ):
+        verb = action.value.split(":")[1]
+        return _deny(
+            f"You do not have the permission to {verb} recovery tickets; ask an "
+            "administrator to add you to the Support staff group."
+        )
+    return ALLOWED
+
+
+def can(actor: Principal | Any, action: Action, target: Any = None) -> Decision:
+    """May actor (a Principal, or a user handed to a service) do action on target?"""
+    principal = as_principal(actor)
+    if not principal.is_authenticated:
+        return _deny("sign in first: this needs an account.")
+    user = principal.user
+    if user is not None and not user.is_active:
+        return _deny("this account is disabled; contact support.")
+    if principal.is_upload_token and action != Action.UPLOAD:
+        return _deny(tokens_are_for_uploads())
+    if action.value.startswith("recovery:"):
+        return _recovery(principal, action, target)
+    if action.value.startswith("account:"):
+        decision = _account(principal, action, target)
+    else:
+        decision = _project(principal, action, target)
+    if decision and action in SENSITIVE and not principal.recently_authenticated:
+        return _deny(reauthenticate_message())
+    return decision
+
+
+def require(actor: Principal | Any, action: Action, target: Any = None) -> None:
+    """Raise NotAllowed with can()'s message unless actor may do action on target."""
+    decision = can(actor, action, target)
+    if not decision:
+        raise NotAllowed(decision.message)
