@@ -195,16 +195,30 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme or "http"
 # Behind N reverse proxies, the client is the Nth address from the right of X-Forwarded-For:
 # per-IP limits and the IPs in the security history use it (0: REMOTE_ADDR, no proxy).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# Abuse limits (kept in the cache: production needs a shared one, e.g. Redis).
-ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "10/h/ip",
-    "reset_password": "20/m/ip,5/5m/key",
-    "reset_password_from_key": "20/m/ip",
-    "confirm_email": "1/3m/key",
-    "change_password": "5/m/user",
-    "manage_email": "10/m/user",
+# allauth's own limits are off: every limit is core.limits' (RATE_LIMITS below), so there
+# is one way to count, one 429 with Retry-After, and one table in the README.
+ACCOUNT_RATE_LIMITS = False
+
+# --- Rate limits: "count/seconds" per key; each also settable as RATE_LIMIT_<NAME> --------
+# Counted in the cache: production needs a shared one (Redis), or each worker counts alone.
+_RATE_LIMIT_DEFAULTS = {
+    "sign_in_ip": "30/60",  # failed sign-ins (web) from one IP address
+    "sign_in_account": "5/300",  # failed sign-ins (web) naming one account; success resets
+    "second_factor_account": "5/300",  # wrong second-factor codes or keys for one account
+    "upload_auth_ip": "10/300",  # failed Basic sign-ins at /legacy/ from one IP address
+    "upload_auth_account": "10/300",  # failed Basic sign-ins at /legacy/ for one account
+    "api_auth_ip": "20/300",  # failed Basic sign-ins to /api/v1/ from one IP address
+    "api_auth_account": "10/300",  # failed Basic sign-ins to /api/v1/ for one account
+    "signup_ip": "10/3600",  # accounts created from one IP address
+    "reset_ip": "20/60",  # password reset requests from one IP address
+    "reset_address": "5/300",  # password reset requests for one address
+    "recovery_ip": "5/3600",  # recovery requests from one IP address
+    "recovery_account": "3/86400",  # recovery requests claiming one account
+    "email_resend_user": "1/180",  # verification mails one account asks to resend
+}
+RATE_LIMITS = {
+    name: env(f"RATE_LIMIT_{name.upper()}", default=default)
+    for name, default in _RATE_LIMIT_DEFAULTS.items()
 }
 
 # --- Two-factor -----------------------------------------------------------------------
@@ -289,7 +303,6 @@ RECOVERY_CANCEL_LINK_LIFETIME = timedelta(days=30)  # the owner's "this wasn't m
 RECOVERY_PASSWORD_LINK_LIFETIME = timedelta(hours=6)  # the new-password link, one use
 RECOVERY_UNVERIFIED_CLOSE_AFTER = timedelta(days=3)
 RECOVERY_STAFF_REMINDER_AFTER = timedelta(hours=48)
-RECOVERY_RATE_LIMITS = {"ip": (5, 3600), "account": (3, 86400)}  # (requests, seconds)
 # The repository challenge fetches claimant-chosen URLs: private addresses only in tests.
 RECOVERY_CHALLENGE_ALLOW_PRIVATE_HOSTS = env.bool(
     "RECOVERY_CHALLENGE_ALLOW_PRIVATE_HOSTS", default=False

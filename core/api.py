@@ -14,7 +14,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from .errors import WharfError
+from .errors import WharfError, add_error_headers
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -103,7 +103,9 @@ def _flatten(errors: object, prefix: str = "") -> list[str]:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, WharfError):
-        return Response({"detail": exc.message}, status=exc.status_code)
+        response = Response({"detail": exc.message}, status=exc.status_code)
+        add_error_headers(response, exc)
+        return response
     response = exception_handler(exc, context)
     if isinstance(exc, ValidationError) and response is not None:
         # One shape for every API error: a readable `detail`, the fields in `errors`.

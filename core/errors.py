@@ -37,6 +37,29 @@ class Conflict(WharfError):
     status_code = 409
 
 
+class RateLimited(WharfError):
+    """Too many attempts: answered 429 with Retry-After (seconds) on every interface."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(WharfError):
+    """A service Wharf depends on (cache, mail, storage) failed: 503, never a bypass."""
+
+    status_code = 503
+
+
+def add_error_headers(response: HttpResponse, error: WharfError) -> HttpResponse:
+    """Headers an error carries whatever the interface: Retry-After for 429."""
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def reason_phrase(message: str) -> str:
     """A one-line, latin-1 safe version of message for the HTTP reason phrase."""
     line = " ".join(message.split())
@@ -49,7 +72,7 @@ def plain_error_response(error: WharfError) -> HttpResponse:
         error.message + "\n", status=error.status_code, content_type="text/plain; charset=utf-8"
     )
     response.reason_phrase = reason_phrase(error.message)
-    return response
+    return add_error_headers(response, error)
 
 
 class WharfErrorMiddleware:
@@ -64,9 +87,10 @@ class WharfErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, WharfError):
             return None
-        return render(
+        response = render(
             request, "error.html", {"message": exception.message}, status=exception.status_code
         )
+        return add_error_headers(response, exception)
 
 
 class NulBytePathMiddleware:

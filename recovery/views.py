@@ -8,8 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.events import client_ip
+from core import limits
+from core.errors import RateLimited, add_error_headers
 
-from . import limits, services
+from . import services
 from .forms import AnswerForm, RecoveryRequestForm, SetPasswordForm
 from .models import TicketLink
 
@@ -32,12 +34,17 @@ def request_recovery(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         # Both limits count every valid request; the account key is the identifier as typed,
         # so the limit behaves the same whether or not the account exists.
-        ip_ok = limits.hit("ip", client_ip(request) or "unknown")
-        account_ok = limits.hit("account", data["account"])
-        if not (ip_ok and account_ok):
-            return render(
-                request, "recovery/request.html", {"form": form, "error": RATE_LIMITED}, status=429
+        try:
+            limits.consume("recovery_ip", client_ip(request) or "unknown")
+            limits.consume("recovery_account", data["account"])
+        except RateLimited as error:
+            response = render(
+                request,
+                "recovery/request.html",
+                {"form": form, "error": RATE_LIMITED},
+                status=429,
             )
+            return add_error_headers(response, error)
         services.ticket_create(
             claimed_account=data["account"],
             contact_email=data["contact_email"],

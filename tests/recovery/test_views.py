@@ -78,17 +78,26 @@ def test_account_found_by_any_email_address(client, owner, mailoutbox):
 
 
 def test_rate_limit_per_account(client, dag, settings):
-    settings.RECOVERY_RATE_LIMITS = {"ip": (100, 3600), "account": (2, 86400)}
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "recovery_ip": "100/3600",
+        "recovery_account": "2/86400",
+    }
     for n in range(2):
         assert file_request(client, contact_email=f"x{n}@claim.example").status_code == 302
     refused = client.post("/recovery/", form_data(account="DAG"), REMOTE_ADDR="198.51.100.1")
     assert refused.status_code == 429
     assert b"Wait an hour and try again" in refused.content
+    assert 86000 < int(refused["Retry-After"]) <= 86400
     assert Ticket.objects.count() == 2
 
 
 def test_rate_limit_per_account_is_the_same_for_unknown_accounts(client, dag, settings):
-    settings.RECOVERY_RATE_LIMITS = {"ip": (100, 3600), "account": (1, 86400)}
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "recovery_ip": "100/3600",
+        "recovery_account": "1/86400",
+    }
     assert file_request(client, account="dag").status_code == 302
     assert file_request(client, account="ghost").status_code == 302
     assert file_request(client, account="dag").status_code == 429
@@ -96,7 +105,11 @@ def test_rate_limit_per_account_is_the_same_for_unknown_accounts(client, dag, se
 
 
 def test_rate_limit_per_ip(client, dag, settings):
-    settings.RECOVERY_RATE_LIMITS = {"ip": (3, 3600), "account": (100, 86400)}
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "recovery_ip": "3/3600",
+        "recovery_account": "100/86400",
+    }
     for n in range(3):
         assert file_request(client, account=f"someone{n}").status_code == 302
     refused = file_request(client, account="someone-else")
