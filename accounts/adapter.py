@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import limits
+
 from .emails import queue_email
 from .models import User
 
@@ -91,6 +93,17 @@ class AccountAdapter(DefaultAccountAdapter):
             "user_agent": client_user_agent(request) or "unknown",
             "timestamp": timezone.now(),
         }
+
+    def send_confirmation_mail(self, request: HttpRequest, emailconfirmation, signup) -> None:
+        """One verification mail per address per window (RATE_LIMITS["email_resend_user"])."""
+        address = emailconfirmation.email_address.email.lower()
+        limits.consume(
+            "email_resend_user",
+            address,
+            message="A verification mail was sent to this address moments ago: check your "
+            "inbox (and spam folder), or wait a few minutes before asking for another.",
+        )
+        super().send_confirmation_mail(request, emailconfirmation, signup)
 
     def get_email_confirmation_url(self, request: HttpRequest | None, emailconfirmation) -> str:
         """Links in mail point at SITE_URL, never at whatever Host header the request carried."""

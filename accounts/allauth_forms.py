@@ -11,18 +11,55 @@ from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import default_token_generator
 from allauth.account.internal.flows.password_reset import request_password_reset
 from allauth.account.models import EmailAddress
+from django import forms
 from django.http import HttpRequest
 
+from core import limits
+from core.errors import RateLimited
+
+from .adapter import sign_in_failure_key
 from .emails import send_templated_email
+from .events import client_ip
+from .limiting import sign_in_message
 from .models import User
 
 
 class LoginForm(AllauthLoginForm):
-    """allauth's sign-in form, its one field labelled for what it takes."""
+    """allauth's sign-in form, its one field labelled for what it takes, and its limits.
+
+    Failed sign-ins count per IP address and per account (named by username or by any
+    address alike); a successful sign-in clears the account's count.
+    """
+
+    rate_limited: RateLimited | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Username or email"
+
+    def _limit_keys(self) -> list[tuple[str, str]]:
+        login = str(self.data.get("login", ""))[:254]
+        return [
+            ("sign_in_ip", client_ip(self.request) or "unknown"),
+            ("sign_in_account", sign_in_failure_key(login)),
+        ]
+
+    def clean(self):
+        keys = self._limit_keys()
+        try:
+            for name, key in keys:
+                limits.check(name, key)
+        except RateLimited as error:
+            self.rate_limited = error
+            raise forms.ValidationError(sign_in_message(error.retry_after)) from error
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            for name, key in keys:
+                limits.hit(name, key)
+            raise
+        limits.reset(*keys[1])
+        return cleaned
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):

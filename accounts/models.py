@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .validators import USERNAME_VALIDATORS
 
@@ -46,6 +47,16 @@ class User(AbstractUser):
     @property
     def has_verified_email(self) -> bool:
         return self.emailaddress_set.filter(verified=True).exists()
+
+    @property
+    def has_two_factor(self) -> bool:
+        """A confirmed authenticator app or security key (recovery codes alone are not one)."""
+        if self.pk is None:
+            return False
+        return (
+            TOTPDevice.objects.filter(user=self, confirmed=True).exists()
+            or WebAuthnDevice.objects.filter(user=self, confirmed=True).exists()
+        )
 
 
 class AccountEventQuerySet(models.QuerySet):

@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
+from core import limits
+
 from .adapter import account_for_credentials
 from .emails import send_security_email
 from .events import record_event
@@ -114,6 +116,8 @@ def on_password_set(sender: Any, request: HttpRequest, user: User, **kwargs: Any
 
 @receiver(allauth_signals.password_reset)
 def on_password_reset(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # Proving the mailbox is proving the account: forget the failed sign-ins against it.
+    limits.reset("sign_in_account", f"account:{user.pk}")
     # allauth mails the verified addresses itself (account/email/password_reset).
     record_event(user=user, tag="account:password:reset", request=request)
 

@@ -25,6 +25,14 @@ urlpatterns = [
     # The caller's API tokens.
     path("tokens/", tokens_api.TokenListCreateApi.as_view(), name="tokens"),
     path("tokens/<int:token_id>/", tokens_api.TokenRevokeApi.as_view(), name="token"),
+    # API access tokens for scripts (password + second factor once, then Bearer).
+    path("auth/session-token/", tokens_api.SessionTokenCreateApi.as_view(), name="session-token"),
+    path("auth/session-tokens/", tokens_api.SessionTokenListApi.as_view(), name="session-tokens"),
+    path(
+        "auth/session-tokens/<int:token_id>/",
+        tokens_api.SessionTokenRevokeApi.as_view(),
+        name="session-token-revoke",
+    ),
     # Projects: the caller's, a project's releases and files, its roles.
     path("projects/", packages_api.ProjectListApi.as_view(), name="projects"),
     path("projects/<str:name>/", packages_api.ProjectDetailApi.as_view(), name="project"),

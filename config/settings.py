@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "tokens.authentication.PrincipalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -214,7 +215,7 @@ _RATE_LIMIT_DEFAULTS = {
     "reset_address": "5/300",  # password reset requests for one address
     "recovery_ip": "5/3600",  # recovery requests from one IP address
     "recovery_account": "3/86400",  # recovery requests claiming one account
-    "email_resend_user": "1/180",  # verification mails one account asks to resend
+    "email_resend_user": "1/180",  # verification mails sent to one address
 }
 RATE_LIMITS = {
     name: env(f"RATE_LIMIT_{name.upper()}", default=default)
@@ -253,11 +254,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 
 # --- API --------------------------------------------------------------------------------
+# API access tokens (POST /api/v1/auth/session-token/) live this long.
+API_SESSION_TOKEN_MINUTES = env.int("API_SESSION_TOKEN_MINUTES", default=60)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Basic first, so an anonymous call gets 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tokens.authentication.ApiBasicAuthentication",
+        "tokens.authentication.ApiAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

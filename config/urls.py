@@ -5,13 +5,30 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from accounts.limiting import (
+    answer_form_limits,
+    limit_posts,
+    reset_rule,
+    signup_rule,
+)
 from accounts.reauth import changes_email_addresses, reauth_required, reauth_required_when
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Sensitive allauth pages ask for a recent password (+ second factor): see accounts.reauth.
     path("accounts/password/change/", reauth_required(allauth_views.password_change)),
-    path("accounts/email/", reauth_required_when(changes_email_addresses)(allauth_views.email)),
+    path(
+        "accounts/email/",
+        reauth_required_when(changes_email_addresses)(allauth_views.email),
+    ),
+    # Limits (core.limits) in front of allauth's pages; a tripped one answers 429.
+    path("accounts/login/", answer_form_limits(allauth_views.login), name="account_login"),
+    path("accounts/signup/", limit_posts(signup_rule)(allauth_views.signup), name="account_signup"),
+    path(
+        "accounts/password/reset/",
+        limit_posts(reset_rule)(allauth_views.password_reset),
+        name="account_reset_password",
+    ),
     path("accounts/confirm-email/<str:key>/", accounts_views.confirm_email),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from .errors import WharfError, add_error_headers
+from .principals import Principal, current
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -30,6 +31,10 @@ _ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Not allowed; `detail` says why."),
     404: OpenApiResponse(ErrorSerializer, description="Not found; `detail` says what."),
     409: OpenApiResponse(ErrorSerializer, description="Conflicts with the current state."),
+    429: OpenApiResponse(
+        ErrorSerializer,
+        description="Too many attempts; wait the seconds the Retry-After header gives.",
+    ),
 }
 
 
@@ -80,6 +85,14 @@ class ApiView(APIView):
                 ),
             )
         return super().handle_exception(exc)
+
+    @property
+    def principal(self) -> Principal:
+        """Who calls: the API credentials' principal, or the browser session's."""
+        auth = self.request.auth
+        if isinstance(auth, Principal):
+            return auth
+        return current(self.request._request)
 
     def paginate(self, queryset, serializer_class):
         """A paginated response of queryset rendered with serializer_class."""

@@ -25,6 +25,12 @@ class WharfError(Exception):
             self.status_code = status_code
 
 
+class Unauthenticated(WharfError):
+    """Credentials missing or wrong (401); the message says what to send."""
+
+    status_code = 401
+
+
 class NotAllowed(WharfError):
     status_code = 403
 

@@ -8,6 +8,7 @@ decides what a principal may do. This module holds only the value both sides sha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -89,3 +90,17 @@ def as_principal(actor: Any) -> Principal:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return Principal.anonymous()
     return Principal.system(actor)
+
+
+def current(request: Any) -> Principal:
+    """The request's principal, resolved now (its credentials may be refused here)."""
+    principal = request.principal
+    if not isinstance(principal, Principal):  # evaluates the lazy value the resolver set
+        raise TypeError("request.principal is not a Principal: is PrincipalMiddleware on?")
+    return principal
+
+
+def basic_upload_endpoint(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an upload endpoint: its request.principal comes from HTTP Basic, not the session."""
+    view.basic_upload_endpoint = True  # type: ignore[attr-defined]
+    return view

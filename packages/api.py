@@ -10,11 +10,11 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from core.api import ApiView, Pagination, errors, paginated
-from core.errors import NotAllowed, NotFound
+from core.errors import NotFound
+from core.permissions import Action, require
 
 from . import services
 from .models import File, Project, Release, Role, RoleInvitation
-from .permissions import role_of
 
 
 def get_project(name: str) -> Project:
@@ -174,11 +174,7 @@ class RoleListApi(ApiView):
     )
     def get(self, request: Request, name: str) -> Response:
         project = get_project(name)
-        if role_of(request.user, project) is None:
-            raise NotAllowed(
-                f'only collaborators of "{project.name}" can list its roles; '
-                "ask one of its Owners to invite you."
-            )
+        require(self.principal, Action.VIEW_ROLES, project)
         return self.paginate(
             Role.objects.filter(project=project).select_related("user").order_by("user__username"),
             RoleOutputSerializer,
@@ -196,7 +192,7 @@ class RoleListApi(ApiView):
         data.is_valid(raise_exception=True)
         invitation = services.role_invite(
             project=project,
-            inviter=request.user,
+            inviter=self.principal,
             username=data.validated_data["username"],
             role=data.validated_data["role"],
             request=request._request,
@@ -217,7 +213,7 @@ class RoleDetailApi(ApiView):
         data.is_valid(raise_exception=True)
         role = services.role_change(
             project=project,
-            actor=request.user,
+            actor=self.principal,
             user=get_collaborator(project, username),
             role=data.validated_data["role"],
             request=request._request,
@@ -233,7 +229,7 @@ class RoleDetailApi(ApiView):
         project = get_project(name)
         services.role_remove(
             project=project,
-            actor=request.user,
+            actor=self.principal,
             user=get_collaborator(project, username),
             request=request._request,
         )

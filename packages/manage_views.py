@@ -15,15 +15,15 @@ from packaging.utils import canonicalize_version
 from accounts.models import User
 from accounts.reauth import posts_action, reauth_required_when
 from core.errors import WharfError
+from core.permissions import Action, can
 
 from . import services
 from .models import Project, Release, Role, RoleInvitation
-from .permissions import Action, can, role_of
 
 
 def _project_for(request: HttpRequest, name: str) -> Project:
     project = get_object_or_404(Project, normalized_name=name)
-    if not can(request.user, Action.VIEW_MANAGE, project):
+    if not can(request.principal, Action.VIEW_MANAGE, project):
         # Not revealing more than the public page does: a 404 for non-collaborators.
         raise Http404("you have no role on this project")
     return project
@@ -99,7 +99,7 @@ def project(request: HttpRequest, name: str) -> HttpResponse:
             confirm = request.POST.get("confirm", "")
             try:
                 services.project_delete(
-                    project=project, actor=request.user, confirm=confirm, request=request
+                    project=project, actor=request.principal, confirm=confirm, request=request
                 )
             except WharfError as error:
                 messages.error(request, error.message)
@@ -111,17 +111,19 @@ def project(request: HttpRequest, name: str) -> HttpResponse:
             _run(
                 request,
                 lambda: services.project_set_two_factor(
-                    project=project, actor=request.user, required=required, request=request
+                    project=project, actor=request.principal, required=required, request=request
                 ),
                 "Two-factor requirement saved.",
             )
         elif action == "leave":
             _run(
                 request,
-                lambda: services.project_leave(project=project, user=request.user, request=request),
+                lambda: services.project_leave(
+                    project=project, user=request.principal, request=request
+                ),
                 f"You left {project.name}.",
             )
-            if not can(request.user, Action.VIEW_MANAGE, project):
+            if not can(request.principal, Action.VIEW_MANAGE, project):
                 return redirect("packages:manage-projects")
         elif action in ("yank", "unyank"):
             release = get_object_or_404(Release, project=project, pk=_posted_id(request, "release"))
@@ -130,7 +132,7 @@ def project(request: HttpRequest, name: str) -> HttpResponse:
                 _run(
                     request,
                     lambda: services.release_yank(
-                        release=release, actor=request.user, reason=reason, request=request
+                        release=release, actor=request.principal, reason=reason, request=request
                     ),
                     f"Yanked {release.version}.",
                 )
@@ -138,7 +140,7 @@ def project(request: HttpRequest, name: str) -> HttpResponse:
                 _run(
                     request,
                     lambda: services.release_unyank(
-                        release=release, actor=request.user, request=request
+                        release=release, actor=request.principal, request=request
                     ),
                     f"Un-yanked {release.version}.",
                 )
@@ -151,13 +153,13 @@ def project(request: HttpRequest, name: str) -> HttpResponse:
             "project": project,
             "releases": releases,
             "events": project.events.select_related("actor")[:100],
-            "role": role_of(request.user, project),
-            "is_owner": can(request.user, Action.MANAGE_SETTINGS, project),
+            "role": project.role_of(request.user),
+            "is_owner": can(request.principal, Action.MANAGE_SETTINGS, project),
         },
     )
 
 
-@login_required
+@reauth_required_when(posts_action("invite", "change", "remove", "revoke"))
 def collaboration(request: HttpRequest, name: str) -> HttpResponse:
     project = _project_for(request, name)
     if request.method == "POST":
@@ -168,7 +170,7 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
                 request,
                 lambda: services.role_invite(
                     project=project,
-                    inviter=request.user,
+                    inviter=request.principal,
                     username=username,
                     role=role,
                     request=request,
@@ -182,7 +184,7 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
             _run(
                 request,
                 lambda: services.invitation_revoke(
-                    invitation=invitation, actor=request.user, request=request
+                    invitation=invitation, actor=request.principal, request=request
                 ),
                 f"Invitation of {invitation.invitee.username} revoked.",
             )
@@ -193,7 +195,11 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
                 _run(
                     request,
                     lambda: services.role_change(
-                        project=project, actor=request.user, user=member, role=role, request=request
+                        project=project,
+                        actor=request.principal,
+                        user=member,
+                        role=role,
+                        request=request,
                     ),
                     f"{member.username} is now {role}.",
                 )
@@ -201,7 +207,7 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
                 _run(
                     request,
                     lambda: services.role_remove(
-                        project=project, actor=request.user, user=member, request=request
+                        project=project, actor=request.principal, user=member, request=request
                     ),
                     f"{member.username} was removed.",
                 )
@@ -213,7 +219,7 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
             "project": project,
             "roles": project.roles.select_related("user").order_by("role", "user__username"),
             "invitations": project.invitations.select_related("invitee", "inviter"),
-            "is_owner": can(request.user, Action.MANAGE_ROLES, project),
+            "is_owner": can(request.principal, Action.MANAGE_ROLES, project),
             "role_choices": Role.Kind.choices,
             "now": timezone.now(),
         },
@@ -232,7 +238,7 @@ def release(request: HttpRequest, name: str, version: str) -> HttpResponse:
         if action == "delete_release":
             try:
                 services.release_delete(
-                    release=release, actor=request.user, confirm=confirm, request=request
+                    release=release, actor=request.principal, confirm=confirm, request=request
                 )
             except WharfError as error:
                 messages.error(request, error.message)
@@ -244,7 +250,7 @@ def release(request: HttpRequest, name: str, version: str) -> HttpResponse:
             _run(
                 request,
                 lambda: services.file_delete(
-                    file=file, actor=request.user, confirm=confirm, request=request
+                    file=file, actor=request.principal, confirm=confirm, request=request
                 ),
                 f"Deleted {file.filename}.",
             )
@@ -256,6 +262,6 @@ def release(request: HttpRequest, name: str, version: str) -> HttpResponse:
             "project": project,
             "release": release,
             "files": release.files.all(),
-            "is_owner": can(request.user, Action.DELETE, project),
+            "is_owner": can(request.principal, Action.DELETE, project),
         },
     )

@@ -47,6 +47,16 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def role_of(self, user) -> str | None:
+        """user's strongest role on this project ("Owner", "Maintainer") or None."""
+        if user is None or not user.is_authenticated or self.pk is None:
+            return None
+        roles = set(Role.objects.filter(project=self, user=user).values_list("role", flat=True))
+        for role in (Role.Kind.OWNER, Role.Kind.MAINTAINER):
+            if role in roles:
+                return role
+        return None
+
 
 class Role(models.Model):
     """A user's role on a project."""

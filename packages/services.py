@@ -18,11 +18,11 @@ from django.utils import timezone
 from accounts.events import client_ip, record_event
 from accounts.models import User
 from core.errors import Conflict, NotAllowed, NotFound, WharfError
-from tokens.services import token_revoke_for_deleted_project
+from core.permissions import Action, can, require
+from core.principals import Principal, as_principal
 
-from . import emails, simple
+from . import emails, signals, simple
 from .models import File, Project, ProjectEvent, Release, Role, RoleInvitation
-from .permissions import Action, can
 from .storage import delete_quietly
 
 
@@ -40,18 +40,11 @@ def record_project_event(
     )
 
 
-def _require(user: User, action: Action, project: Project, message: str) -> None:
-    if not can(user, action, project):
-        raise NotAllowed(message)
-
-
-def _owners_only(user: User, action: Action, project: Project) -> None:
-    _require(
-        user,
-        action,
-        project,
-        f"only an Owner of '{project.name}' can do that: ask one of its Owners.",
-    )
+def _authorize(actor: Principal | User, action: Action, project: Project) -> User:
+    """Refuse unless actor may do action on project; the acting user, for the history."""
+    principal = as_principal(actor)
+    require(principal, action, project)
+    return principal.user
 
 
 def _changed(project: Project) -> None:
@@ -90,13 +83,13 @@ def _valid_role(role: str) -> str:
 def role_invite(
     *,
     project: Project,
-    inviter: User,
+    inviter: Principal | User,
     username: str,
     role: str,
     request: HttpRequest | None = None,
 ) -> RoleInvitation:
     """Invite a user (by username) to take a role on the project; they are emailed."""
-    _owners_only(inviter, Action.MANAGE_ROLES, project)
+    inviter = _authorize(inviter, Action.MANAGE_ROLES, project)
     _valid_role(role)
     wanted = username.strip()
     # No username has a NUL byte, and PostgreSQL would refuse to look one up (a 500).
@@ -206,11 +199,11 @@ def invitation_decline(
 
 @transaction.atomic
 def invitation_revoke(
-    *, invitation: RoleInvitation, actor: User, request: HttpRequest | None = None
+    *, invitation: RoleInvitation, actor: Principal | User, request: HttpRequest | None = None
 ) -> None:
     """An Owner withdraws a pending invitation."""
     project = invitation.project
-    _owners_only(actor, Action.MANAGE_ROLES, project)
+    actor = _authorize(actor, Action.MANAGE_ROLES, project)
     invitee = invitation.invitee
     invitation.delete()
     record_project_event(
@@ -232,10 +225,15 @@ def invitation_revoke(
 
 @transaction.atomic
 def role_change(
-    *, project: Project, actor: User, user: User, role: str, request: HttpRequest | None = None
+    *,
+    project: Project,
+    actor: Principal | User,
+    user: User,
+    role: str,
+    request: HttpRequest | None = None,
 ) -> Role:
     """An Owner changes a collaborator's role; the last Owner stays an Owner."""
-    _owners_only(actor, Action.MANAGE_ROLES, project)
+    actor = _authorize(actor, Action.MANAGE_ROLES, project)
     _valid_role(role)
     _lock_roles(project)
     current = Role.objects.filter(project=project, user=user).first()
@@ -267,10 +265,10 @@ def role_change(
 
 @transaction.atomic
 def role_remove(
-    *, project: Project, actor: User, user: User, request: HttpRequest | None = None
+    *, project: Project, actor: Principal | User, user: User, request: HttpRequest | None = None
 ) -> None:
     """An Owner removes a collaborator; the last Owner can't be removed."""
-    _owners_only(actor, Action.MANAGE_ROLES, project)
+    actor = _authorize(actor, Action.MANAGE_ROLES, project)
     _lock_roles(project)
     role = Role.objects.filter(project=project, user=user).first()
     if role is None:
@@ -293,9 +291,11 @@ def role_remove(
 
 
 @transaction.atomic
-def project_leave(*, project: Project, user: User, request: HttpRequest | None = None) -> None:
+def project_leave(
+    *, project: Project, user: Principal | User, request: HttpRequest | None = None
+) -> None:
     """A collaborator gives up their role; the last Owner can't leave."""
-    _require(user, Action.LEAVE, project, f"you have no role on '{project.name}' to leave.")
+    user = _authorize(user, Action.LEAVE, project)
     _lock_roles(project)
     _check_not_last_owner(project, user, "leave")
     role = Role.objects.get(project=project, user=user)
@@ -313,10 +313,10 @@ def project_leave(*, project: Project, user: User, request: HttpRequest | None =
 
 @transaction.atomic
 def project_set_two_factor(
-    *, project: Project, actor: User, required: bool, request: HttpRequest | None = None
+    *, project: Project, actor: Principal | User, required: bool, request: HttpRequest | None = None
 ) -> None:
     """An Owner requires (or stops requiring) two-factor auth from uploading collaborators."""
-    _owners_only(actor, Action.MANAGE_SETTINGS, project)
+    actor = _authorize(actor, Action.MANAGE_SETTINGS, project)
     if project.require_two_factor == required:
         return
     project.require_two_factor = required
@@ -338,11 +338,15 @@ def project_set_two_factor(
 
 @transaction.atomic
 def release_yank(
-    *, release: Release, actor: User, reason: str = "", request: HttpRequest | None = None
+    *,
+    release: Release,
+    actor: Principal | User,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> None:
     """Mark a release yanked (PEP 592): installers skip it unless it is pinned exactly."""
     project = release.project
-    _owners_only(actor, Action.YANK, project)
+    actor = _authorize(actor, Action.YANK, project)
     if release.yanked:
         raise Conflict(f"{project.name} {release.version} is already yanked.")
     if "\x00" in reason:  # a text column can't hold it (PostgreSQL refuses the write)
@@ -367,10 +371,12 @@ def release_yank(
 
 
 @transaction.atomic
-def release_unyank(*, release: Release, actor: User, request: HttpRequest | None = None) -> None:
+def release_unyank(
+    *, release: Release, actor: Principal | User, request: HttpRequest | None = None
+) -> None:
     """Make a yanked release installable again."""
     project = release.project
-    _owners_only(actor, Action.YANK, project)
+    actor = _authorize(actor, Action.YANK, project)
     if not release.yanked:
         raise Conflict(f"{project.name} {release.version} is not yanked.")
     release.yanked = False
@@ -402,13 +408,13 @@ def _delete_stored(files: list[File]) -> None:
 def release_delete(
     *,
     release: Release,
-    actor: User,
+    actor: Principal | User,
     confirm: str | None = None,
     request: HttpRequest | None = None,
 ) -> None:
     """Delete a release and its files; their filenames stay used forever."""
     project = release.project
-    _owners_only(actor, Action.DELETE, project)
+    actor = _authorize(actor, Action.DELETE, project)
     _confirm(release.version, confirm, f"release {release.version}")
     files = list(release.files.all())
     size = sum(f.size for f in files)
@@ -431,11 +437,15 @@ def release_delete(
 
 @transaction.atomic
 def file_delete(
-    *, file: File, actor: User, confirm: str | None = None, request: HttpRequest | None = None
+    *,
+    file: File,
+    actor: Principal | User,
+    confirm: str | None = None,
+    request: HttpRequest | None = None,
 ) -> None:
     """Delete one file; its filename can never be uploaded again."""
     project = file.release.project
-    _owners_only(actor, Action.DELETE, project)
+    actor = _authorize(actor, Action.DELETE, project)
     _confirm(file.filename, confirm, f"file {file.filename}")
     file.delete()
     Project.objects.filter(pk=project.pk).update(total_size=F("total_size") - file.size)
@@ -454,10 +464,10 @@ def file_delete(
 
 @transaction.atomic
 def project_delete(
-    *, project: Project, actor: User, confirm: str, request: HttpRequest | None = None
+    *, project: Project, actor: Principal | User, confirm: str, request: HttpRequest | None = None
 ) -> None:
     """Delete a project with its releases and files; filenames stay used, the name is freed."""
-    _owners_only(actor, Action.DELETE, project)
+    actor = _authorize(actor, Action.DELETE, project)
     if (confirm or "").strip() != project.name:
         raise WharfError(
             f"to delete project {project.name}, type its name {project.name!r} exactly in the "
@@ -481,8 +491,11 @@ def project_delete(
             files=len(files),
         )
     project.delete()
-    token_revoke_for_deleted_project(
-        normalized_name=normalized_name, users=[role.user for role in roles], request=request
+    signals.project_deleted.send(
+        sender=Project,
+        normalized_name=normalized_name,
+        collaborators=[role.user for role in roles],
+        request=request,
     )
     _delete_stored(files)
     transaction.on_commit(lambda: simple.invalidate(normalized_name, index=True))

@@ -9,9 +9,6 @@ a file.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import hashlib
 import hmac
 import re
@@ -19,11 +16,9 @@ import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from django.conf import settings
-from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -38,25 +33,16 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from accounts.adapter import sign_in_failure_key
 from accounts.events import client_ip
-from accounts.twofactor import user_has_two_factor
-from core.errors import NotAllowed, WharfError
+from core.errors import WharfError
+from core.permissions import Action, NewProject, require
+from core.principals import Kind, Principal
 
 from . import simple
 from .models import File, FilenameUse, Project, ProjectEvent, Release, Role
 from .names import is_valid_name, normalize, similarity_key
-from .permissions import Action, can
 from .storage import delete_quietly, file_key, save_exactly
 from .storage import exists as storage_exists
-
-if TYPE_CHECKING:
-    from accounts.models import User
-    from tokens.models import Token
-
-# Password guessing through /legacy/: failures per IP and per username, in the cache.
-MAX_FAILED_LOGINS = 10
-FAILED_LOGIN_WINDOW = 5 * 60
 
 # The METADATA / PKG-INFO we read from an archive; real ones are a few kB.
 MAX_METADATA_SIZE = 2 * 1024 * 1024
@@ -67,18 +53,6 @@ MAX_SDIST_MEMBERS = 100_000
 # What a distribution's filename may contain (wheel tags are otherwise free text); short
 # enough that its key plus ".metadata" stays within a file system's 255-byte names.
 FILENAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._!-]{0,239}")
-
-
-class Unauthenticated(WharfError):
-    status_code = 401
-
-
-@dataclass
-class Uploader:
-    """Who is uploading, and with which API token (None for a password)."""
-
-    user: User
-    token: Token | None = None
 
 
 @dataclass
@@ -101,93 +75,6 @@ class Upload:
     @property
     def normalized_name(self) -> str:
         return normalize(self.metadata.name)
-
-
-def _url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-# --- authentication -----------------------------------------------------------------------
-
-
-def _refuse_web_pages(request: HttpRequest) -> None:
-    """Uploads come from clients like twine, never from a form on a web page.
-
-    A browser that once answered the Basic prompt sends the credentials by itself, and this
-    endpoint has no CSRF token: another site's form would upload in the user's name. Browsers
-    say where a request comes from (Origin, Sec-Fetch-Site); upload clients send neither.
-    """
-    origin = request.headers.get("Origin")
-    fetch_site = request.headers.get("Sec-Fetch-Site", "")
-    if fetch_site in ("cross-site", "same-site") or (origin and origin != settings.SITE_URL):
-        raise NotAllowed(
-            "uploads are not accepted from web pages: upload with twine "
-            f"(twine upload --repository-url {_url('/legacy/')} dist/*)."
-        )
-
-
-def authenticate_uploader(request: HttpRequest) -> Uploader:
-    """The uploader named by the request's HTTP Basic credentials, or a refusal saying why."""
-    _refuse_web_pages(request)
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        raise Unauthenticated(
-            "authentication required: upload with username __token__ and an API token as "
-            "the password (or your username and password where allowed)."
-        )
-    malformed = "malformed Basic credentials: send base64 of 'username:password'."
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as error:
-        raise NotAllowed(malformed) from error
-    if "\x00" in decoded:  # no account has one, and PostgreSQL would refuse the lookup
-        raise NotAllowed(malformed)
-    username, _, password = decoded.partition(":")
-    if username == "__token__":
-        # Imported here: tokens.authentication builds on this module's Uploader.
-        from tokens.authentication import authenticate_upload_token
-
-        return authenticate_upload_token(password, request)
-    if password.startswith(f"{settings.TOKEN_PREFIX}-"):
-        # A token sent with a real username: say so, without checking the account's password.
-        raise NotAllowed(
-            "the password is an API token, so the username must be __token__ "
-            f"(not '{username[:100]}'): upload with -u __token__ -p <token>."
-        )
-    if not settings.PASSWORD_UPLOADS_ALLOWED:
-        raise NotAllowed(
-            "uploading with a password is turned off on this index: create an API token at "
-            f"{_url('/manage/account/tokens/')} and upload with username __token__."
-        )
-    failures = [
-        f"upload-auth-fail:ip:{client_ip(request)}",
-        # Per account, so naming it by username and by each address share one allowance.
-        f"upload-auth-fail:{sign_in_failure_key(username)}",
-    ]
-    if any((cache.get(key) or 0) >= MAX_FAILED_LOGINS for key in failures):
-        raise WharfError(
-            "too many failed sign-ins for uploads: wait 5 minutes, then check the username "
-            "and password (or use an API token).",
-            status_code=429,
-        )
-    user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
-        for key in failures:
-            if not cache.add(key, 1, FAILED_LOGIN_WINDOW):
-                with contextlib.suppress(ValueError):  # expired between add() and incr()
-                    cache.incr(key)
-        raise NotAllowed(
-            "invalid username or password: check them, or upload with username __token__ "
-            f"and an API token from {_url('/manage/account/tokens/')}"
-        )
-    if user_has_two_factor(user):
-        raise NotAllowed(
-            f"user '{user.username}' has two-factor authentication on, so uploads need an API "
-            f"token: create one at {_url('/manage/account/tokens/')} and upload with username "
-            "__token__."
-        )
-    return Uploader(user=user)
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -442,34 +329,15 @@ def _too_large(size: int) -> str:
 # --- authorization ------------------------------------------------------------------------
 
 
-def _check_two_factor_policies(user: User, project: Project | None) -> None:
-    turn_on = f"turn it on at {_url('/manage/account/two-factor/')} and upload with an API token"
-    if settings.TWO_FACTOR_REQUIRED_TO_PUBLISH and not user_has_two_factor(user):
-        raise NotAllowed(
-            f"two-factor authentication is required to publish on this index: {turn_on}."
-        )
-    if project is not None and project.require_two_factor and not user_has_two_factor(user):
-        raise NotAllowed(
-            f"project '{project.name}' requires two-factor authentication for its "
-            f"collaborators: {turn_on}."
-        )
-
-
-def authorize_upload(uploader: Uploader, upload: Upload) -> Project | None:
-    """The existing project the uploader may add to (None: a new one they may create)."""
-    user = uploader.user
-    if not user.has_verified_email:
-        raise NotAllowed(
-            f"user '{user.username}' has no verified email address: verify one at "
-            f"{_url('/accounts/email/')} before uploading."
-        )
+def authorize_upload(principal: Principal, upload: Upload) -> Project | None:
+    """The existing project the principal may add to (None: a new one they may create)."""
     name = upload.normalized_name
     project = Project.objects.filter(normalized_name=name).first()
-    if uploader.token is not None:
-        uploader.token.check_upload_allowed(
-            normalized_name=name, project_exists=project is not None
-        )
-    _check_two_factor_policies(user, project)
+    require(
+        principal,
+        Action.UPLOAD,
+        project or NewProject(name=upload.metadata.name, normalized_name=name),
+    )
     if project is None:
         similar = Project.objects.filter(similarity_key=similarity_key(name)).first()
         if similar is not None:
@@ -478,12 +346,6 @@ def authorize_upload(uploader: Uploader, upload: Upload) -> Project | None:
                 f"'{similar.name}': choose a different name (or upload to '{similar.name}' if "
                 "it is yours)."
             )
-        return None
-    if not can(user, Action.UPLOAD, project):
-        raise NotAllowed(
-            f"user '{user.username}' isn't allowed to upload to project '{project.name}': ask "
-            f"one of its Owners to invite you ({_url(f'/project/{project.normalized_name}/')})."
-        )
     return project
 
 
@@ -538,7 +400,7 @@ def _release_fields(metadata: Metadata, raw: RawMetadata) -> dict:
     }
 
 
-def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest | None) -> File:
+def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest | None) -> File:
     metadata = upload.metadata
     name = upload.normalized_name
     ip = client_ip(request)
@@ -548,16 +410,16 @@ def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest |
         project = Project.objects.create(
             name=metadata.name, normalized_name=name, similarity_key=similarity_key(name)
         )
-        Role.objects.create(project=project, user=uploader.user, role=Role.Kind.OWNER)
+        Role.objects.create(project=project, user=principal.user, role=Role.Kind.OWNER)
         ProjectEvent.objects.create(
-            project=project, tag="project:project:created", actor=uploader.user, ip_address=ip
+            project=project, tag="project:project:created", actor=principal.user, ip_address=ip
         )
         ProjectEvent.objects.create(
             project=project,
             tag="project:role:added",
-            actor=uploader.user,
+            actor=principal.user,
             ip_address=ip,
-            details={"username": uploader.user.username, "role": Role.Kind.OWNER},
+            details={"username": principal.user.username, "role": Role.Kind.OWNER},
         )
     if project.total_size + upload.size > settings.MAX_PROJECT_SIZE:
         raise WharfError(
@@ -579,7 +441,7 @@ def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest |
         ProjectEvent.objects.create(
             project=project,
             tag="project:release:created",
-            actor=uploader.user,
+            actor=principal.user,
             ip_address=ip,
             details={"version": version},
         )
@@ -594,8 +456,8 @@ def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest |
         sha256=upload.sha256,
         blake2_256=upload.blake2_256,
         md5=upload.md5,
-        uploaded_by=uploader.user,
-        upload_token=uploader.token,
+        uploaded_by=principal.user,
+        upload_token=principal.token if principal.kind == Kind.API_TOKEN else None,
         path=key,
         metadata_sha256=hashlib.sha256(metadata_file).hexdigest() if metadata_file else "",
         metadata_blake2_256=(
@@ -609,21 +471,23 @@ def _record(uploader: Uploader, upload: Upload, key: str, request: HttpRequest |
     ProjectEvent.objects.create(
         project=project,
         tag="project:file:uploaded",
-        actor=uploader.user,
+        actor=principal.user,
         ip_address=ip,
         details={
             "filename": upload.filename,
             "version": version,
-            "token": uploader.token.public_id if uploader.token is not None else None,
+            "token": principal.token.public_id if principal.token is not None else None,
         },
     )
     transaction.on_commit(lambda: simple.invalidate(name, index=created_project))
     return file
 
 
-def file_upload(*, uploader: Uploader, upload: Upload, request: HttpRequest | None = None) -> bool:
+def file_upload(
+    *, principal: Principal, upload: Upload, request: HttpRequest | None = None
+) -> bool:
     """Publish a checked upload; False when it was an identical re-upload (nothing to do)."""
-    authorize_upload(uploader, upload)
+    authorize_upload(principal, upload)
     if _already_exists(upload):
         return False
     key = file_key(upload.sha256, upload.filename)
@@ -648,7 +512,7 @@ def file_upload(*, uploader: Uploader, upload: Upload, request: HttpRequest | No
         ) from error
     try:
         with transaction.atomic():
-            _record(uploader, upload, key, request)
+            _record(principal, upload, key, request)
     except IntegrityError as error:
         for written in keys:
             delete_quietly(written)

@@ -21,19 +21,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_version
 
-from core.errors import WharfError, plain_error_response
+from core.errors import Unauthenticated, WharfError, plain_error_response
+from core.permissions import Action, can
+from core.principals import basic_upload_endpoint, current
 
 from . import simple
 from .json_api import json_project, json_release, latest_release
 from .models import Project
 from .names import normalize
-from .permissions import Action, can
 from .readme import render_description
 from .storage import files_storage
-from .upload import Unauthenticated, authenticate_uploader, file_upload, read_upload
+from .upload import file_upload, read_upload
 
 
 @csrf_exempt
+@basic_upload_endpoint
 def legacy_upload(request: HttpRequest) -> HttpResponse:
     """twine's upload endpoint: one distribution file per POST."""
     if request.method != "POST":
@@ -43,9 +45,9 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
         response["Allow"] = "POST"
         return response
     try:
-        uploader = authenticate_uploader(request)
+        principal = current(request)
         upload = read_upload(request)
-        file_upload(uploader=uploader, upload=upload, request=request)
+        file_upload(principal=principal, upload=upload, request=request)
     except WharfError as error:
         response = plain_error_response(error)
         if isinstance(error, Unauthenticated):
@@ -202,6 +204,6 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
                 else ""
             ),
             "project_urls": sorted((release.project_urls or {}).items()) if release else [],
-            "can_manage": can(request.user, Action.VIEW_MANAGE, project),
+            "can_manage": can(request.principal, Action.VIEW_MANAGE, project),
         },
     )

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.reauth import is_recently_authenticated
 from core.api import ApiView, errors, paginated
-from core.errors import NotAllowed, NotFound
+from core.errors import NotFound, Unauthenticated
+from core.permissions import Action, require
+from core.principals import Kind
 
 from . import services
-from .models import Token
+from .models import AccessToken, Token
 
 
 class TokenOutputSerializer(serializers.ModelSerializer):
@@ -78,13 +77,7 @@ class TokenListCreateApi(ApiView):
     def post(self, request: Request) -> Response:
         # A browser session mints tokens only after a recent password check, as the web
         # page does; HTTP Basic sends the password (and X-OTP) with every call.
-        by_session = isinstance(request.successful_authenticator, SessionAuthentication)
-        if by_session and not is_recently_authenticated(request._request):
-            raise NotAllowed(
-                "confirm it's you first: re-enter your password at "
-                f"{settings.SITE_URL}/manage/account/reauthenticate/ and retry, "
-                "or call the API with HTTP Basic."
-            )
+        require(self.principal, Action.TOKEN_CREATE)
         data = TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, raw = services.token_create(
@@ -109,4 +102,100 @@ class TokenRevokeApi(ApiView):
         if token is None:
             raise NotFound("no such token among yours: list them with GET /api/v1/tokens/.")
         services.token_revoke(token=token, by=request.user, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- API access tokens: password (+ second factor) once, then Bearer for an hour -------------
+
+
+class SessionTokenOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        help_text="Revoke it with DELETE /api/v1/auth/session-tokens/<id>/."
+    )
+    token = serializers.CharField(
+        help_text="Send it as `Authorization: Bearer <token>` to /api/v1/ (never to /legacy/)."
+    )
+    expires = serializers.IntegerField(help_text="When it stops working (Unix time).")
+    expires_at = serializers.DateTimeField()
+
+
+class AccessTokenOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AccessToken
+        fields = [
+            "id",
+            "created",
+            "expires_at",
+            "created_ip",
+            "user_agent",
+            "last_used_at",
+            "last_used_ip",
+            "revoked_at",
+            "second_factor",
+        ]
+        read_only_fields = fields
+
+
+class SessionTokenCreateApi(ApiView):
+    @extend_schema(
+        operation_id="auth_session_token_create",
+        request=None,
+        responses={201: SessionTokenOutputSerializer, **errors(401, 403, 429)},
+        summary="Get an API access token (HTTP Basic password, plus X-OTP with 2FA)",
+        description="Send your username (or email) and password with HTTP Basic, and for an "
+        "account with two-factor authentication the current authenticator-app code in the "
+        "X-OTP header. The answer's token calls every /api/v1/ operation as "
+        "`Authorization: Bearer <token>` until it expires (API_SESSION_TOKEN_MINUTES), is "
+        "revoked, or the password changes. It never uploads.",
+    )
+    def post(self, request: Request) -> Response:
+        principal = self.principal
+        if principal.kind != Kind.PASSWORD:
+            raise Unauthenticated(
+                "an API access token is minted from your password: call this with HTTP Basic "
+                "(username and password, plus X-OTP when two-factor authentication is on)."
+            )
+        device = getattr(principal.user, "otp_device", None)
+        token, raw = services.access_token_create(
+            user=principal.user,
+            second_factor=getattr(device, "factor_name", "totp") if device else "",
+            request=request._request,
+        )
+        data = {
+            "id": token.pk,
+            "token": raw,
+            "expires": int(token.expires_at.timestamp()),
+            "expires_at": token.expires_at,
+        }
+        response = Response(SessionTokenOutputSerializer(data).data, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class SessionTokenListApi(ApiView):
+    @extend_schema(
+        operation_id="auth_session_tokens_list",
+        responses={200: paginated(AccessTokenOutputSerializer), **errors(401, 403)},
+        summary="List your API access tokens",
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginate(
+            AccessToken.objects.for_user(request.user), AccessTokenOutputSerializer
+        )
+
+
+class SessionTokenRevokeApi(ApiView):
+    @extend_schema(
+        operation_id="auth_session_tokens_revoke",
+        responses={204: None, **errors(401, 403, 404)},
+        summary="Revoke one of your API access tokens",
+    )
+    def delete(self, request: Request, token_id: int) -> Response:
+        token = AccessToken.objects.filter(pk=token_id, user=request.user).first()
+        if token is None:
+            raise NotFound(
+                "no such API access token among yours: list them with "
+                "GET /api/v1/auth/session-tokens/."
+            )
+        services.access_token_revoke(token=token, actor=request.user, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,3 +5,6 @@ from django.apps import AppConfig
 
 class TokensConfig(AppConfig):
     name = "tokens"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 - importing connects the receivers

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-from core.errors import NotAllowed
 
 
 class TokenQuerySet(models.QuerySet):
@@ -86,26 +86,68 @@ class Token(models.Model):
             return "whole account"
         return ", ".join(self.projects)
 
-    def _scope_quoted(self) -> str:
-        return ", ".join(f'"{name}"' for name in self.projects)
 
-    def check_upload_allowed(self, *, normalized_name: str, project_exists: bool) -> None:
-        """Raise NotAllowed unless this token's scope covers an upload to the project.
+class AccessTokenQuerySet(models.QuerySet):
+    def for_user(self, user) -> AccessTokenQuerySet:
+        """The user's API access tokens, newest first."""
+        return self.filter(user=user).order_by("-created", "-id")
 
-        An account-wide token covers every project, new ones included; a project-scoped
-        token covers only the names in its scope, and may create a project it names.
-        The owner's current role is checked separately (packages.permissions).
-        """
-        if self.is_account_wide or normalized_name in self.projects:
-            return
-        if project_exists:
-            raise NotAllowed(
-                f"the token is scoped to {self._scope_quoted()}; it cannot upload to "
-                f'"{normalized_name}". Use a token scoped to "{normalized_name}" or an '
-                "account-wide token."
-            )
-        raise NotAllowed(
-            f"the token is scoped to {self._scope_quoted()}; it cannot create the new project "
-            f'"{normalized_name}". Create a token scoped to "{normalized_name}" (or an '
-            "account-wide token) to register it."
-        )
+    def active(self) -> AccessTokenQuerySet:
+        """Neither revoked nor expired (a changed password is checked on use)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class AccessToken(models.Model):
+    """A short-lived token for the API, minted with the password and the second factor.
+
+    It calls /api/v1/ as its user and never uploads. It dies when it expires, when it is
+    revoked, and when the password changes (the password hash it was minted under is kept as
+    a digest, as Django does for sessions).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    public_id = models.CharField(max_length=32, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    # Django's session hash of the user when minted: a password change invalidates it.
+    auth_hash = models.CharField(max_length=128)
+    second_factor = models.CharField(max_length=20, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    created_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"API access token {self.public_id} ({self.user})"
+
+    @property
+    def password_changed(self) -> bool:
+        return not hmac.compare_digest(self.auth_hash, self.user.get_session_auth_hash())
+
+    @property
+    def is_fresh(self) -> bool:
+        """Minted within REAUTH_MAX_AGE: it still counts as a fresh password check."""
+        age = (timezone.now() - self.created).total_seconds()
+        return 0 <= age <= settings.REAUTH_MAX_AGE
+
+    def refusal(self) -> str:
+        """Why the token can no longer be used ("" while it can)."""
+        if self.revoked_at is not None:
+            return f"was revoked ({self.revoked_reason or 'no reason given'})"
+        if self.expires_at <= timezone.now():
+            return f"expired at {self.expires_at:%Y-%m-%d %H:%M} UTC"
+        if not self.user.is_active:
+            return "belongs to a disabled account"
+        if self.password_changed:
+            return "ended when the account's password changed"
+        return ""

@@ -35,6 +35,26 @@ def looks_like_token(value: str) -> bool:
     return value.startswith(prefix())
 
 
+ACCESS_MARKER = "access-"
+
+
+def parse_access(raw: str) -> ParsedToken | None:
+    """The public id of an API access token (`<prefix>-access-<id>_<secret>`), else None."""
+    raw = raw.strip()
+    if not raw.startswith(prefix() + ACCESS_MARKER):
+        return None
+    match = _BODY.match(raw[len(prefix() + ACCESS_MARKER) :])
+    if match is None:
+        return None
+    return ParsedToken(public_id=match["public_id"], raw=raw)
+
+
+def generate_access() -> tuple[str, str]:
+    """A new (public_id, raw API access token) pair."""
+    public_id = secrets.token_hex(PUBLIC_ID_LENGTH // 2)
+    return public_id, f"{prefix()}{ACCESS_MARKER}{public_id}_{secrets.token_urlsafe(32)}"
+
+
 def generate() -> tuple[str, str]:
     """A new (public_id, raw token) pair."""
     public_id = secrets.token_hex(PUBLIC_ID_LENGTH // 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,10 +13,12 @@ from django.utils import timezone
 from accounts.events import client_ip, record_event
 from accounts.models import User
 from core.errors import NotAllowed, NotFound, WharfError
+from packages.models import Project
+from packages.names import is_valid_name, normalize
 
 from . import emails
 from . import secrets as token_secrets
-from .models import Token
+from .models import AccessToken, Token
 
 MAX_SCOPE_PROJECTS = 50
 
@@ -26,9 +29,6 @@ def normalize_scope(*, user: User, projects: Iterable[str]) -> list[str]:
     A name may be a project the user has a role on, or a name nobody registered yet
     (the token's first upload creates it). A project of someone else is refused.
     """
-    from packages.models import Project
-    from packages.names import is_valid_name, normalize
-
     names: list[str] = []
     for raw in projects:
         name = str(raw).strip()
@@ -201,3 +201,67 @@ def token_revoke_leaked(*, token: Token, url: str, source: str) -> bool:
     )
     emails.send_token_leaked_email(token=token, url=url, source=source)
     return was_active
+
+
+# --- API access tokens (short-lived, for scripts on two-factor accounts) --------------------
+
+
+@transaction.atomic
+def access_token_create(
+    *, user: User, second_factor: str, request: HttpRequest | None = None
+) -> tuple[AccessToken, str]:
+    """Mint an API access token for user, who just gave the password (and second factor)."""
+    public_id, raw = token_secrets.generate_access()
+    token = AccessToken.objects.create(
+        user=user,
+        public_id=public_id,
+        secret_hash=token_secrets.hash_token(raw),
+        auth_hash=user.get_session_auth_hash(),
+        second_factor=second_factor,
+        expires_at=timezone.now() + dt.timedelta(minutes=settings.API_SESSION_TOKEN_MINUTES),
+        created_ip=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:500],
+    )
+    record_event(
+        user=user,
+        tag="account:access_token:created",
+        request=request,
+        token=public_id,
+        second_factor=second_factor,
+        expires_at=token.expires_at.isoformat(),
+    )
+    return token, raw
+
+
+def access_token_record_use(*, token: AccessToken, request: HttpRequest | None) -> None:
+    """Remember when and from where the access token was last used (one UPDATE)."""
+    now = timezone.now()
+    ip = client_ip(request)
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
+    token.last_used_at, token.last_used_ip = now, ip
+
+
+@transaction.atomic
+def access_token_revoke(
+    *,
+    token: AccessToken,
+    actor: User,
+    reason: str = "revoked by its owner",
+    request: HttpRequest | None = None,
+) -> AccessToken:
+    """End an API access token; revoking twice is harmless."""
+    token = AccessToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.revoked_reason = reason[:200]
+    token.save(update_fields=["revoked_at", "revoked_reason"])
+    record_event(
+        user=token.user,
+        tag="account:access_token:revoked",
+        request=request,
+        token=token.public_id,
+        reason=token.revoked_reason,
+        by=actor.username,
+    )
+    return token

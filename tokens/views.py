@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -10,6 +9,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.reauth import reauth_required
 from core.errors import WharfError
+from core.permissions import Action, can
+from core.urls import absolute_url
+from packages.models import Project, Role
 
 from . import services
 from .forms import ProjectTokenCreateForm, TokenCreateForm
@@ -17,18 +19,13 @@ from .models import Token
 
 
 def _my_project_names(user) -> list[str]:
-    from packages.models import Project
-
     return list(Project.objects.visible_to(user).values_list("normalized_name", flat=True))
 
 
 def _my_project(user, name: str):
     """The project named name if user has a role on it; 404 otherwise (nothing leaks)."""
-    from packages.models import Project
-    from packages.permissions import role_of
-
     project = Project.objects.for_name(name).first()
-    if project is None or role_of(user, project) is None:
+    if project is None or project.role_of(user) is None:
         raise Http404("You have no project by that name.")
     return project
 
@@ -38,7 +35,7 @@ def _created(request: HttpRequest, token: Token, raw: str) -> HttpResponse:
     response = render(
         request,
         "tokens/created.html",
-        {"token": token, "raw": raw, "upload_url": f"{settings.SITE_URL}/legacy/"},
+        {"token": token, "raw": raw, "upload_url": absolute_url("packages:legacy-upload")},
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -86,12 +83,9 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_tokens(request: HttpRequest, name: str) -> HttpResponse:
-    from packages.models import Role
-    from packages.permissions import Action, can
-
     project = _my_project(request.user, name)
     mine = Token.objects.for_user(request.user).able_to_upload_to(project.normalized_name)
-    is_owner = can(request.user, Action.MANAGE_ROLES, project)
+    is_owner = bool(can(request.principal, Action.VIEW_PROJECT_TOKENS, project))
     others = Token.objects.none()
     if is_owner:
         collaborators = Role.objects.filter(project=project).exclude(user=request.user)

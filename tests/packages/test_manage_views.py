@@ -13,9 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(user) -> Client:
+    """Signed in and re-authenticated (role changes ask for the password: not these tests')."""
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
+    return mark_reauthenticated(client)
 
 
 def messages_of(response) -> list[str]:

@@ -59,16 +59,28 @@ def test_revoke_is_emailed_and_only_for_the_owner(
     assert "revoked" in mailoutbox[-1].subject
 
 
-def test_check_upload_allowed_by_scope() -> None:
-    wide = TokenFactory.build(projects=[])
-    wide.check_upload_allowed(normalized_name="anything", project_exists=False)
-    scoped = TokenFactory.build(projects=["alpha"])
-    scoped.check_upload_allowed(normalized_name="alpha", project_exists=True)
-    scoped.check_upload_allowed(normalized_name="alpha", project_exists=False)
-    with pytest.raises(NotAllowed, match='scoped to "alpha"; it cannot upload to "beta"'):
-        scoped.check_upload_allowed(normalized_name="beta", project_exists=True)
+def test_upload_allowed_by_scope(user) -> None:
+    from core.permissions import Action, NewProject, require
+    from packages.models import Project, Role
+    from tokens.authentication import principal_for_token
+
+    def new(name: str) -> NewProject:
+        return NewProject(name=name, normalized_name=name)
+
+    alpha = Project.objects.create(name="alpha", normalized_name="alpha")
+    beta = Project.objects.create(name="beta", normalized_name="beta")
+    for project in (alpha, beta):
+        Role.objects.create(project=project, user=user, role="Owner")
+    wide = principal_for_token(TokenFactory(user=user, projects=[]))
+    require(wide, Action.UPLOAD, new("anything"))
+    require(wide, Action.UPLOAD, beta)
+    scoped = principal_for_token(TokenFactory(user=user, projects=["alpha", "delta"]))
+    require(scoped, Action.UPLOAD, alpha)
+    require(scoped, Action.UPLOAD, new("delta"))
+    with pytest.raises(NotAllowed, match='scoped to "alpha", "delta"; it cannot upload to "beta"'):
+        require(scoped, Action.UPLOAD, beta)
     with pytest.raises(NotAllowed, match='cannot create the new project "gamma"'):
-        scoped.check_upload_allowed(normalized_name="gamma", project_exists=False)
+        require(scoped, Action.UPLOAD, new("gamma"))
 
 
 def test_able_to_upload_to_selects_active_tokens_in_scope(user) -> None:
