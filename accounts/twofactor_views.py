@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -310,7 +310,9 @@ def two_factor_login_webauthn_complete(request: HttpRequest) -> JsonResponse:
         count_failed_attempt(user)
         raise
     response = _finish_login(request, stage, assertion.device)
-    return JsonResponse({"redirect": getattr(response, "url", settings.LOGIN_REDIRECT_URL)})
+    return JsonResponse(
+        {"redirect": getattr(response, "url", resolve_url(settings.LOGIN_REDIRECT_URL))}
+    )
 
 
 # --- Re-authentication -----------------------------------------------------------------------

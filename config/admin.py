@@ -8,6 +8,7 @@ from django_otp.admin import OTPAdminSite
 
 from accounts.reauth import redirect_to_reauthenticate, safe_next
 from accounts.twofactor import user_has_two_factor
+from core.urls import absolute_url
 
 
 class WharfAdminSite(OTPAdminSite):
@@ -27,7 +28,8 @@ class WharfAdminSite(OTPAdminSite):
             if not user_has_two_factor(user):
                 message = (
                     "Staff need two-factor authentication for the admin: add an authenticator "
-                    "app or a security key at /manage/account/two-factor/, then come back."
+                    f"app or a security key at {absolute_url('accounts:two_factor')}, then "
+                    "come back."
                 )
                 return render(request, "error.html", {"message": message}, status=403)
             return redirect_to_reauthenticate(request, next_url)

@@ -226,8 +226,16 @@ def can(actor: Principal | Any, action: Action, target: Any = None) -> Decision:
     user = principal.user
     if user is not None and not user.is_active:
         return _deny("this account is disabled; contact support.")
+    if principal.token is not None and not getattr(principal.token, "is_active", True):
+        # The resolver refuses these already; a principal kept past its token's end acts no more.
+        return _deny("this token was revoked or has expired: create a new one.")
     if principal.is_upload_token and action != Action.UPLOAD:
         return _deny(tokens_are_for_uploads())
+    if principal.kind == Kind.ACCESS_TOKEN and action == Action.UPLOAD:
+        return _deny(
+            "an API access token calls the API but never uploads: upload with username "
+            f"__token__ and an API token from {absolute_url('tokens:list')}"
+        )
     if action.value.startswith("recovery:"):
         return _recovery(principal, action, target)
     if action.value.startswith("account:"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -88,7 +89,7 @@ def _with_role(projects, user):
     roles = dict(Role.objects.filter(user=user).values_list("project_id", "role"))
     for project in projects:
         project.role = roles.get(project.pk)
-        project.url = f"/project/{project.normalized_name}/"
+        project.url = reverse("packages:project", args=[project.normalized_name])
     return projects
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
 from packaging.utils import canonicalize_version
 
 from .models import File, Project, Release
@@ -47,7 +48,7 @@ def latest_release(releases: list[Release]) -> Release | None:
 
 
 def info_json(project: Project, release: Release, request: HttpRequest) -> dict:
-    base = request.build_absolute_uri(f"/project/{project.normalized_name}/")
+    base = request.build_absolute_uri(reverse("packages:project", args=[project.normalized_name]))
     return {
         "author": release.author,
         "author_email": release.author_email,

@@ -18,11 +18,12 @@ from django_otp import devices_for_user
 
 from accounts.models import AccountEvent, User
 from core.errors import NotAllowed, NotFound, WharfError
+from core.permissions import Action, can
 
 from . import services
 from .checks import compute_checks
 from .models import Ticket
-from .permissions import SUPPORT_STAFF_GROUP, Action, can
+from .permissions import SUPPORT_STAFF_GROUP
 
 
 class AccountMatchedFilter(admin.SimpleListFilter):
@@ -206,7 +207,7 @@ class TicketAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return can(request.user, Action.VIEW)
+        return can(request.principal, Action.RECOVERY_VIEW)
 
     def get_urls(self):
         act = self.admin_site.admin_view(self.act_view)
@@ -234,8 +235,8 @@ class TicketAdmin(admin.ModelAdmin):
                 "audit_trail": ticket.events.select_related("actor"),
                 "challenges": ticket.challenges.all(),
                 "countdown": _countdown(ticket),
-                "can_review": can(request.user, Action.REVIEW),
-                "can_approve": can(request.user, Action.APPROVE),
+                "can_review": can(request.principal, Action.RECOVERY_REVIEW),
+                "can_approve": can(request.principal, Action.RECOVERY_APPROVE),
                 "is_reviewable": ticket.status in Ticket.REVIEWABLE,
                 "can_reject": ticket.status in (*Ticket.REVIEWABLE, Ticket.Status.APPROVED),
                 "is_final": ticket.is_final,

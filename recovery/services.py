@@ -18,11 +18,12 @@ from django_otp import devices_for_user
 from accounts.events import client_ip, client_user_agent, record_event
 from accounts.models import User
 from core.errors import Conflict, NotAllowed, NotFound, WharfError
+from core.permissions import Action, can, require
 
 from . import challenge as challenge_http
 from . import emails
 from .models import RepositoryChallenge, Ticket, TicketEvent, TicketLink, hash_secret
-from .permissions import SUPPORT_STAFF_GROUP, Action, can
+from .permissions import SUPPORT_STAFF_GROUP
 
 Status = Ticket.Status
 Purpose = TicketLink.Purpose
@@ -150,11 +151,7 @@ def _lock(ticket: Ticket) -> Ticket:
 
 
 def _require(staff: User, action: Action) -> None:
-    if not can(staff, action):
-        raise NotAllowed(
-            f"You do not have the permission to {action.value} recovery tickets; ask an "
-            "administrator to add you to the Support staff group."
-        )
+    require(staff, action)
 
 
 def _require_reviewable(ticket: Ticket, doing: str) -> None:
@@ -323,9 +320,9 @@ def ticket_set_password(*, token: str, password: str, request: HttpRequest | Non
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, staff: User, assignee: User | None) -> Ticket:
     """Assign the ticket to a staff member (or nobody)."""
-    _require(staff, Action.REVIEW)
+    _require(staff, Action.RECOVERY_REVIEW)
     ticket = _lock(ticket)
-    if assignee is not None and not can(assignee, Action.VIEW):
+    if assignee is not None and not can(assignee, Action.RECOVERY_VIEW):
         raise WharfError(
             f"{assignee} cannot review recovery tickets; choose a support staff member."
         )
@@ -345,7 +342,7 @@ def ticket_assign(*, ticket: Ticket, staff: User, assignee: User | None) -> Tick
 @transaction.atomic
 def ticket_add_note(*, ticket: Ticket, staff: User, note: str) -> TicketEvent:
     """An internal note, seen by staff only."""
-    _require(staff, Action.REVIEW)
+    _require(staff, Action.RECOVERY_REVIEW)
     if not note.strip():
         raise WharfError("The note is empty; write what you found or decided.")
     return _log(ticket, actor_kind=Actor.STAFF, actor=staff, action="note", reason=note.strip())
@@ -354,7 +351,7 @@ def ticket_add_note(*, ticket: Ticket, staff: User, note: str) -> TicketEvent:
 @transaction.atomic
 def ticket_request_info(*, ticket: Ticket, staff: User, question: str) -> Ticket:
     """Ask the claimant a question; they answer through a one-time link."""
-    _require(staff, Action.REVIEW)
+    _require(staff, Action.RECOVERY_REVIEW)
     ticket = _lock(ticket)
     _require_reviewable(ticket, "asked for more information")
     if not question.strip():
@@ -381,7 +378,7 @@ def ticket_request_info(*, ticket: Ticket, staff: User, question: str) -> Ticket
 @transaction.atomic
 def ticket_reject(*, ticket: Ticket, staff: User, reason: str) -> Ticket:
     """Refuse the request (also during the waiting period); the claimant is told why."""
-    _require(staff, Action.REVIEW)
+    _require(staff, Action.RECOVERY_REVIEW)
     ticket = _lock(ticket)
     if ticket.status not in (*Ticket.REVIEWABLE, Status.APPROVED):
         _require_reviewable(ticket, "rejected")
@@ -399,7 +396,7 @@ def ticket_reject(*, ticket: Ticket, staff: User, reason: str) -> Ticket:
 @transaction.atomic
 def ticket_mark_spam(*, ticket: Ticket, staff: User, reason: str = "") -> Ticket:
     """Close an abusive or nonsense request."""
-    _require(staff, Action.REVIEW)
+    _require(staff, Action.RECOVERY_REVIEW)
     ticket = _lock(ticket)
     if ticket.is_final:
         raise Conflict(f"Ticket {ticket.reference} is already closed.")
@@ -413,7 +410,7 @@ def ticket_mark_spam(*, ticket: Ticket, staff: User, reason: str = "") -> Ticket
 @transaction.atomic
 def ticket_approve(*, ticket: Ticket, staff: User, remedies: Iterable[str], reason: str) -> Ticket:
     """Approve with remedies; they take effect after the waiting period unless the owner cancels."""
-    _require(staff, Action.APPROVE)
+    _require(staff, Action.RECOVERY_APPROVE)
     ticket = _lock(ticket)
     _require_reviewable(ticket, "approved")
     remedies = sorted(set(remedies))
@@ -616,7 +613,7 @@ def tickets_process_due() -> dict[str, int]:
 @transaction.atomic
 def challenge_send(*, ticket: Ticket, staff: User, repository_url: str) -> RepositoryChallenge:
     """Ask the claimant to publish a nonce in the claimed repository."""
-    _require(staff, Action.REVIEW)
+    _require(staff, Action.RECOVERY_REVIEW)
     ticket = _lock(ticket)
     _require_reviewable(ticket, "challenged")
     challenge = RepositoryChallenge.objects.create(
@@ -640,7 +637,7 @@ def challenge_send(*, ticket: Ticket, staff: User, repository_url: str) -> Repos
 
 def challenge_check(*, challenge: RepositoryChallenge, staff: User) -> RepositoryChallenge:
     """Fetch the challenge file and record whether it holds the nonce."""
-    _require(staff, Action.REVIEW)
+    _require(staff, Action.RECOVERY_REVIEW)
     # The fetch happens outside the transaction: no lock is held while waiting on the network.
     try:
         text = challenge_http.fetch_text(challenge.fetch_url)

@@ -104,6 +104,29 @@ class TokenFactory(factory.django.DjangoModelFactory):
         return token
 
 
+class AccessTokenFactory(factory.django.DjangoModelFactory):
+    """An API access token (minted now, after a second factor); the secret is on `.raw`."""
+
+    class Meta:
+        model = "tokens.AccessToken"
+
+    user = factory.SubFactory(UserFactory, verified=True)
+    second_factor = "totp"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from tokens import secrets as token_secrets
+
+        public_id, raw = token_secrets.generate_access()
+        kwargs.setdefault("public_id", public_id)
+        kwargs.setdefault("secret_hash", token_secrets.hash_token(raw))
+        kwargs.setdefault("auth_hash", kwargs["user"].get_session_auth_hash())
+        token = super()._create(model_class, *args, **kwargs)
+        token.raw = raw
+        return token
+
+
 class ProjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "packages.Project"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from accounts.emails import send_security_email
+from core.urls import absolute_url
 
 from .models import Token
 
 
 def _context(token: Token) -> dict:
-    return {"token": token, "tokens_url": f"{settings.SITE_URL}/manage/account/tokens/"}
+    return {"token": token, "tokens_url": absolute_url("tokens:list")}
 
 
 def send_token_created_email(*, token: Token) -> None:

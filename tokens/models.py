@@ -140,6 +140,10 @@ class AccessToken(models.Model):
         age = (timezone.now() - self.created).total_seconds()
         return 0 <= age <= settings.REAUTH_MAX_AGE
 
+    @property
+    def is_active(self) -> bool:
+        return not self.refusal()
+
     def refusal(self) -> str:
         """Why the token can no longer be used ("" while it can)."""
         if self.revoked_at is not None:
