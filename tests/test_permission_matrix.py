@@ -125,6 +125,7 @@ def test_every_refusal_says_what_to_do(world, persona):
             "verify",
             "turn it",
             "reload",
+            "upload with",
         )
         assert any(words in decision.message.lower() for words in says_what_to_do), (
             action,
