@@ -9,6 +9,6 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("manage/account/", views.account, name="account"),
-    path("", include("accounts.twofactor_urls")),
+    path("", include("accounts.twofactor.urls")),
     path("terms/", views.terms, name="terms"),
 ]

@@ -27,7 +27,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from accounts.adapter import sign_in_failure_key
 from accounts.events import client_ip
 from accounts.reauth import is_recently_authenticated
-from accounts.twofactor import verify_api_code
+from accounts.twofactor.verification import verify_api_code
 from core import limits
 from core.errors import NotAllowed, Unauthenticated, WharfError
 from core.permissions import tokens_are_for_uploads
@@ -215,7 +215,7 @@ def principal_for_api_password(request: HttpRequest, username: str, password: st
         )
     if not user.has_two_factor:
         return Principal(kind=Kind.PASSWORD, user=user, recently_authenticated=True)
-    device = verify_api_code(user, request.META.get("HTTP_X_OTP", ""), request=request)
+    device = verify_api_code(user, request.META.get("HTTP_X_OTP", ""))
     user.otp_device = device
     return Principal(kind=Kind.PASSWORD, user=user, second_factor=True, recently_authenticated=True)
 

@@ -14,7 +14,7 @@ from fido2.utils import websafe_encode
 
 from accounts.models import WebAuthnDevice
 from accounts.reauth import SESSION_KEY
-from accounts.twofactor_services import recovery_codes_generate
+from accounts.twofactor.services import recovery_codes_generate
 from tests.conftest import mark_reauthenticated
 from tests.factories import (
     PASSWORD,

@@ -16,8 +16,8 @@ from django.db import connection, connections, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import RecoveryCodeDevice
-from accounts.twofactor import verify_code
-from accounts.twofactor_services import recovery_codes_generate
+from accounts.twofactor.services import recovery_codes_generate
+from accounts.twofactor.verification import verify_code
 from tests.factories import TOTPDeviceFactory, UserFactory
 
 pytestmark = [

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import RecoveryCode, RecoveryCodeDevice, hash_recovery_code
 from accounts.twofactor import user_has_two_factor
-from accounts.twofactor_services import recovery_codes_generate
+from accounts.twofactor.services import recovery_codes_generate
 from tests.conftest import mark_reauthenticated
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 
@@ -84,7 +84,7 @@ def test_totp_enrol_refuses_wrong_code_accepts_right_one_and_refuses_replay(
     device.throttle_reset()
     replay = reauthed_client.post("/accounts/two-factor/", {"method": "totp", "code": code})
     assert replay.status_code == 400
-    assert "enter the current code from your authenticator app" in replay.content.decode()
+    assert "That code was already used" in replay.content.decode()
     assert "_auth_user_id" not in reauthed_client.session
     assert not user.events.filter(tag="account:login:success").exists()
 

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import RecoveryCodeDevice
 from accounts.reauth import is_recently_authenticated
-from accounts.twofactor_services import recovery_codes_generate
+from accounts.twofactor.services import recovery_codes_generate
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_account_with_totp_goes_to_the_second_step_not_signed_in(client, totp_us
     assert "_auth_user_id" not in client.session
     page = client.get(STEP)
     assert page.status_code == 200
-    assert "Code from my authenticator app" in page.content.decode()
+    assert "The 6-digit code your authenticator app shows" in page.content.decode()
 
 
 def test_half_signed_in_session_reaches_nothing_else(client, totp_user):

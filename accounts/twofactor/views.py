@@ -1,6 +1,6 @@
 """Two-factor pages: manage factors, the sign-in second step, and re-authentication.
 
-Thin views: forms validate, accounts.webauthn runs the ceremonies, accounts.twofactor_services
+Thin views: forms validate, accounts.webauthn runs the ceremonies, accounts.twofactor.services
 writes. JSON endpoints (used by static/js/webauthn.js) answer {"detail": ...} on refusal.
 """
 
@@ -24,30 +24,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.errors import WharfError
+from core.errors import RateLimited, WharfError, add_error_headers
 
-from . import twofactor_services as services
-from . import webauthn
-from .models import User, WebAuthnDevice
-from .reauth import mark_reauthenticated, reauth_required, safe_next
-from .stages import pending_two_factor_stage
-from .twofactor import (
+from .. import webauthn
+from ..models import User, WebAuthnDevice
+from ..reauth import mark_reauthenticated, reauth_required, safe_next
+from ..stages import pending_two_factor_stage
+from . import recovery_device, services, totp_device, user_has_two_factor
+from .forms import KeyLabelForm, ReauthenticateForm, SecondFactorCodeForm, TOTPConfirmForm
+from .verification import (
     TOO_MANY_ATTEMPTS,
-    attempts_exhausted,
+    CodeRefused,
+    attempts_retry_after,
+    check_code,
     count_failed_attempt,
-    recovery_device,
-    totp_device,
-    user_has_two_factor,
-    verify_code,
 )
-from .twofactor_forms import KeyLabelForm, ReauthenticateForm, SecondFactorCodeForm, TOTPConfirmForm
 
 _NEW_CODES_SESSION_KEY = "wharf_new_recovery_codes"
 _TOTP_SHOWN_SESSION_KEY = "wharf_totp_setup_device"
-_WRONG_CODE = (
-    "That code was not accepted: enter the current code from your authenticator app, "
-    "or an unused recovery code (after a wrong code, wait a few seconds before trying again)."
-)
 
 
 def _read_json(request: HttpRequest) -> dict[str, Any]:
@@ -58,6 +52,12 @@ def _read_json(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise WharfError("The request body must be a JSON object: reload the page and try again.")
     return data
+
+
+def _too_many(wait: int) -> JsonResponse:
+    response = JsonResponse({"detail": TOO_MANY_ATTEMPTS}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _json_view(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
@@ -256,21 +256,20 @@ def two_factor_login(request: HttpRequest) -> HttpResponse:
         return _expired_login(request)
     user: User = stage.login.user
     form = SecondFactorCodeForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
-        if attempts_exhausted(user):
-            form.add_error(None, TOO_MANY_ATTEMPTS)
-            status = 429
-        elif form.is_valid():
-            device = verify_code(user, form.cleaned_data["method"], form.cleaned_data["code"])
-            if device is not None:
+        status = 400
+        if form.is_valid():
+            try:
+                device = check_code(user, form.cleaned_data["code"])
+            except RateLimited as error:
+                form.add_error(None, error.message)
+                status, retry_after = 429, error
+            except CodeRefused as error:
+                form.add_error("code", error.message)
+            else:
                 return _finish_login(request, stage, device)
-            count_failed_attempt(user)
-            form.add_error("code", _WRONG_CODE)
-            status = 400
-        else:
-            status = 400
-    return render(
+    response = render(
         request,
         "accounts/twofactor/login.html",
         {
@@ -281,6 +280,7 @@ def two_factor_login(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    return add_error_headers(response, retry_after) if retry_after else response
 
 
 @require_POST
@@ -299,8 +299,8 @@ def two_factor_login_webauthn_complete(request: HttpRequest) -> JsonResponse:
     if stage is None:
         return JsonResponse({"detail": "Your sign-in timed out: sign in again."}, status=400)
     user: User = stage.login.user
-    if attempts_exhausted(user):
-        return JsonResponse({"detail": TOO_MANY_ATTEMPTS}, status=429)
+    if (wait := attempts_retry_after(user)) is not None:
+        return _too_many(wait)
     try:
         assertion = webauthn.complete_authentication(
             request, user, "login", _read_json(request).get("credential")
@@ -338,24 +338,28 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     needs_factor = user_has_two_factor(user)
     form = ReauthenticateForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
         status = 400
-        if attempts_exhausted(user):
+        if (wait := attempts_retry_after(user)) is not None:
             form.add_error(None, TOO_MANY_ATTEMPTS)
-            status = 429
+            status, retry_after = 429, RateLimited(TOO_MANY_ATTEMPTS, retry_after=wait)
         elif form.is_valid():
             device = None
             if not user.check_password(form.cleaned_data["password"]):
                 form.add_error("password", "Wrong password: enter the password you sign in with.")
+                count_failed_attempt(user)
             elif needs_factor:
-                device = verify_code(user, form.cleaned_data["method"], form.cleaned_data["code"])
-                if device is None:
-                    form.add_error("code", _WRONG_CODE)
+                try:
+                    device = check_code(user, form.cleaned_data["code"])
+                except RateLimited as error:
+                    form.add_error(None, error.message)
+                    status, retry_after = 429, error
+                except CodeRefused as error:
+                    form.add_error("code", error.message)
             if not form.errors:
                 return HttpResponseRedirect(_reauth_done(request, device))
-            count_failed_attempt(user)
-    return render(
+    response = render(
         request,
         "accounts/twofactor/reauthenticate.html",
         {
@@ -367,6 +371,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    return add_error_headers(response, retry_after) if retry_after else response
 
 
 @login_required
@@ -381,8 +386,8 @@ def reauthenticate_webauthn_begin(request: HttpRequest) -> JsonResponse:
 @_json_view
 def reauthenticate_webauthn_complete(request: HttpRequest) -> JsonResponse:
     user: User = request.user
-    if attempts_exhausted(user):
-        return JsonResponse({"detail": TOO_MANY_ATTEMPTS}, status=429)
+    if (wait := attempts_retry_after(user)) is not None:
+        return _too_many(wait)
     data = _read_json(request)
     if not user.check_password(str(data.get("password", ""))):
         count_failed_attempt(user)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django import forms
 
-METHOD_CHOICES = [("totp", "Authenticator app code"), ("recovery_code", "Recovery code")]
-
 
 class TOTPConfirmForm(forms.Form):
     code = forms.CharField(
@@ -16,11 +14,12 @@ class TOTPConfirmForm(forms.Form):
 
 
 class SecondFactorCodeForm(forms.Form):
-    """An authenticator-app code or a recovery code, at sign-in or re-authentication."""
+    """One box: an authenticator-app code or a recovery code, recognised by its shape."""
 
-    method = forms.ChoiceField(choices=METHOD_CHOICES, initial="totp")
     code = forms.CharField(
-        max_length=40, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+        label="Authentication code",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
 
 
@@ -28,8 +27,8 @@ class ReauthenticateForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
-    method = forms.ChoiceField(choices=METHOD_CHOICES, required=False)
     code = forms.CharField(
+        label="Authentication code",
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),

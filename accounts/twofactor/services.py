@@ -12,11 +12,11 @@ from fido2.webauthn import AttestedCredentialData
 
 from core.errors import Conflict, WharfError
 
-from .emails import send_security_email
-from .events import client_ip, record_event
-from .models import RecoveryCode, RecoveryCodeDevice, User, WebAuthnDevice, hash_recovery_code
-from .twofactor import user_has_two_factor
-from .webauthn import Assertion, counter_regressed, credential_id_of
+from ..emails import send_security_email
+from ..events import client_ip, record_event
+from ..models import RecoveryCode, RecoveryCodeDevice, User, WebAuthnDevice, hash_recovery_code
+from ..webauthn import Assertion, counter_regressed, credential_id_of
+from . import user_has_two_factor
 
 RECOVERY_CODE_COUNT = 8
 FACTOR_LABELS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import twofactor_views as views
+from . import views
 
 _manage = "manage/account/two-factor/"
 
