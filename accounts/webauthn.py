@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from fido2.server import Fido2Server
 from fido2.utils import websafe_encode
@@ -54,8 +55,22 @@ def _server() -> Fido2Server:
     )
 
 
-def _stash(request: HttpRequest, purpose: str, state: dict[str, Any]) -> None:
-    request.session[_SESSION_KEY] = {"purpose": purpose, "state": state, "at": time.time()}
+# Scripts have no session: their pending challenge waits in the cache, one per account.
+API_PURPOSE = "api"
+
+
+def _api_key(user: User) -> str:
+    return f"webauthn-api-state:{user.pk}"
+
+
+def _stash(
+    request: HttpRequest | None, purpose: str, state: dict[str, Any], user: User | None = None
+) -> None:
+    value = {"purpose": purpose, "state": state, "at": time.time()}
+    if purpose == API_PURPOSE and user is not None:
+        cache.set(_api_key(user), value, CHALLENGE_MAX_AGE)
+    else:
+        request.session[_SESSION_KEY] = value
 
 
 def _check_shape(response: Any) -> None:
@@ -65,8 +80,12 @@ def _check_shape(response: Any) -> None:
         )
 
 
-def _pop(request: HttpRequest, purpose: str) -> dict[str, Any]:
-    stashed = request.session.pop(_SESSION_KEY, None)
+def _pop(request: HttpRequest | None, purpose: str, user: User | None = None) -> dict[str, Any]:
+    if purpose == API_PURPOSE and user is not None:
+        stashed = cache.get(_api_key(user))
+        cache.delete(_api_key(user))
+    else:
+        stashed = request.session.pop(_SESSION_KEY, None)
     if not stashed or stashed.get("purpose") != purpose:
         raise WebAuthnError(
             "No security key request is pending: start again from the page's button."
@@ -115,7 +134,7 @@ def begin_authentication(request: HttpRequest, user: User, purpose: str) -> dict
     options, state = _server().authenticate_begin(
         keys, user_verification=UserVerificationRequirement.DISCOURAGED
     )
-    _stash(request, purpose, state)
+    _stash(request, purpose, state, user)
     return dict(options)
 
 
@@ -123,7 +142,7 @@ def complete_authentication(
     request: HttpRequest, user: User, purpose: str, response: Any
 ) -> Assertion:
     """Verify the browser's credential.toJSON() from get() against the user's keys."""
-    state = _pop(request, purpose)
+    state = _pop(request, purpose, user)
     _check_shape(response)
     devices = {d.credential_id: d for d in WebAuthnDevice.objects.filter(user=user, confirmed=True)}
     try:

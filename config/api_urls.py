@@ -27,6 +27,11 @@ urlpatterns = [
     path("tokens/<int:token_id>/", tokens_api.TokenRevokeApi.as_view(), name="token"),
     # API access tokens for scripts (password + second factor once, then Bearer).
     path("auth/session-token/", tokens_api.SessionTokenCreateApi.as_view(), name="session-token"),
+    path(
+        "auth/session-token/webauthn/begin/",
+        tokens_api.SessionTokenWebAuthnBeginApi.as_view(),
+        name="session-token-webauthn",
+    ),
     path("auth/session-tokens/", tokens_api.SessionTokenListApi.as_view(), name="session-tokens"),
     path(
         "auth/session-tokens/<int:token_id>/",

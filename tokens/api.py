@@ -7,12 +7,20 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import webauthn
+from accounts.twofactor import services as twofactor_services
+from accounts.twofactor.verification import (
+    TOO_MANY_ATTEMPTS,
+    attempts_retry_after,
+    count_failed_attempt,
+)
 from core.api import ApiView, errors, paginated
-from core.errors import NotFound, Unauthenticated
+from core.errors import NotFound, RateLimited, Unauthenticated, WharfError
 from core.permissions import Action, require
-from core.principals import Kind
+from core.principals import Kind, Principal
 
 from . import services
+from .authentication import ApiAuthentication
 from .models import AccessToken, Token
 
 
@@ -136,30 +144,86 @@ class AccessTokenOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SessionTokenCreateApi(ApiView):
-    @extend_schema(
-        operation_id="auth_session_token_create",
-        request=None,
-        responses={201: SessionTokenOutputSerializer, **errors(401, 403, 429)},
-        summary="Get an API access token (HTTP Basic password, plus X-OTP with 2FA)",
-        description="Send your username (or email) and password with HTTP Basic, and for an "
-        "account with two-factor authentication the current authenticator-app code in the "
-        "X-OTP header. The answer's token calls every /api/v1/ operation as "
-        "`Authorization: Bearer <token>` until it expires (API_SESSION_TOKEN_MINUTES), is "
-        "revoked, or the password changes. It never uploads.",
+class SessionTokenCreateInputSerializer(serializers.Serializer):
+    webauthn = serializers.DictField(
+        required=False,
+        help_text="For an account with security keys and no X-OTP: the assertion "
+        "(credential.toJSON()) answering POST /api/v1/auth/session-token/webauthn/begin/.",
     )
-    def post(self, request: Request) -> Response:
+
+
+class _MintsWithPassword(ApiView):
+    """HTTP Basic only; a two-factor account may prove its second factor with a key."""
+
+    def get_authenticators(self):
+        return [ApiAuthentication(factor_in_body=True)]
+
+    def password_principal(self) -> Principal:
         principal = self.principal
         if principal.kind != Kind.PASSWORD:
             raise Unauthenticated(
                 "an API access token is minted from your password: call this with HTTP Basic "
                 "(username and password, plus X-OTP when two-factor authentication is on)."
             )
-        device = getattr(principal.user, "otp_device", None)
+        return principal
+
+
+class SessionTokenWebAuthnBeginApi(_MintsWithPassword):
+    @extend_schema(
+        operation_id="auth_session_token_webauthn_begin",
+        request=None,
+        responses={200: dict, **errors(400, 401, 429)},
+        summary="Start a security-key assertion for an API access token (HTTP Basic password)",
+        description="For accounts that use security keys: answers WebAuthn request options "
+        "(`publicKey`) to sign with the key; send the assertion to "
+        "POST /api/v1/auth/session-token/ within three minutes.",
+    )
+    def post(self, request: Request) -> Response:
+        user = self.password_principal().user
+        return Response(webauthn.begin_authentication(None, user, webauthn.API_PURPOSE))
+
+
+class SessionTokenCreateApi(_MintsWithPassword):
+    @extend_schema(
+        operation_id="auth_session_token_create",
+        request=SessionTokenCreateInputSerializer,
+        responses={201: SessionTokenOutputSerializer, **errors(400, 401, 403, 429)},
+        summary="Get an API access token (HTTP Basic password, plus X-OTP with 2FA)",
+        description="Send your username (or email) and password with HTTP Basic, and for an "
+        "account with two-factor authentication the current authenticator-app code in the "
+        "X-OTP header (or, with security keys, a `webauthn` assertion in the body). The "
+        "answer's token calls every /api/v1/ operation as `Authorization: Bearer <token>` "
+        "until it expires (API_SESSION_TOKEN_MINUTES), is revoked, or the password changes. "
+        "It never uploads.",
+    )
+    def post(self, request: Request) -> Response:
+        principal = self.password_principal()
+        user = principal.user
+        device = getattr(user, "otp_device", None)
+        factor = getattr(device, "factor_name", "totp") if device else ""
+        if user.has_two_factor and not principal.second_factor:
+            data = SessionTokenCreateInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            if "webauthn" not in data.validated_data:
+                raise Unauthenticated(
+                    "this account has two-factor authentication: send the code from your "
+                    "authenticator app in X-OTP, or sign with a security key (POST "
+                    "/api/v1/auth/session-token/webauthn/begin/, then the assertion here as "
+                    '{"webauthn": …}).'
+                )
+            if (wait := attempts_retry_after(user)) is not None:
+                raise RateLimited(TOO_MANY_ATTEMPTS, retry_after=wait)
+            try:
+                assertion = webauthn.complete_authentication(
+                    None, user, webauthn.API_PURPOSE, data.validated_data["webauthn"]
+                )
+                twofactor_services.webauthn_accept(assertion=assertion, request=request._request)
+            except WharfError as error:
+                count_failed_attempt(user)
+                raise Unauthenticated(error.message) from error
+            factor = "webauthn"
         token, raw = services.access_token_create(
-            user=principal.user,
-            second_factor=getattr(device, "factor_name", "totp") if device else "",
-            request=request._request,
+            user=user, second_factor=factor, request=request._request
         )
         data = {
             "id": token.pk,

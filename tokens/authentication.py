@@ -204,8 +204,15 @@ def principal_for_upload(request: HttpRequest) -> Principal:
     return Principal(kind=Kind.PASSWORD, user=user, recently_authenticated=True)
 
 
-def principal_for_api_password(request: HttpRequest, username: str, password: str) -> Principal:
-    """HTTP Basic to the API: the password, and for a two-factor account a code in X-OTP."""
+def principal_for_api_password(
+    request: HttpRequest, username: str, password: str, *, factor_in_body: bool = False
+) -> Principal:
+    """HTTP Basic to the API: the password, and for a two-factor account a code in X-OTP.
+
+    With factor_in_body (minting an access token), a two-factor account may leave X-OTP out:
+    the principal then has no second factor yet and the view verifies a security-key
+    assertion from the body before doing anything.
+    """
     if username == "__token__" or token_secrets.looks_like_token(password):
         raise Unauthenticated(tokens_are_for_uploads())
     user = _password_user(request, username, password, "api_auth")
@@ -215,6 +222,8 @@ def principal_for_api_password(request: HttpRequest, username: str, password: st
         )
     if not user.has_two_factor:
         return Principal(kind=Kind.PASSWORD, user=user, recently_authenticated=True)
+    if factor_in_body and not request.META.get("HTTP_X_OTP", "").strip():
+        return Principal(kind=Kind.PASSWORD, user=user, second_factor=False)
     device = verify_api_code(user, request.META.get("HTTP_X_OTP", ""))
     user.otp_device = device
     return Principal(kind=Kind.PASSWORD, user=user, second_factor=True, recently_authenticated=True)
@@ -281,6 +290,9 @@ class ApiAuthentication(BaseAuthentication):
 
     www_authenticate_realm = "Wharf API"
 
+    def __init__(self, *, factor_in_body: bool = False) -> None:
+        self.factor_in_body = factor_in_body
+
     def authenticate(self, request) -> tuple[Any, Principal] | None:
         header = get_authorization_header(request).split()
         if not header:
@@ -297,7 +309,9 @@ class ApiAuthentication(BaseAuthentication):
                     raise Unauthenticated(error.message) from error
                 if credentials is None:
                     return None
-                principal = principal_for_api_password(request._request, *credentials)
+                principal = principal_for_api_password(
+                    request._request, *credentials, factor_in_body=self.factor_in_body
+                )
             else:
                 if any(part.startswith(token_secrets.prefix().encode()) for part in header):
                     raise Unauthenticated(tokens_are_for_uploads())

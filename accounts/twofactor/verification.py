@@ -152,15 +152,15 @@ def check_code(
     raise CodeRefused(MESSAGES[reason], reason=reason)
 
 
-API_MESSAGES = {
+API_MESSAGES = {  # X-OTP refusals (401)
     "missing": (
         "this account has two-factor authentication: send a current code from your "
         "authenticator app in the X-OTP header."
     ),
     "no_app": (
-        "this account uses security keys only, which an X-OTP header cannot carry: add an "
-        "authenticator app to the account to call the API from scripts, or use the API "
-        "from a signed-in browser."
+        "this account uses security keys only, which an X-OTP header cannot carry: get an "
+        "API access token with a key (POST /api/v1/auth/session-token/webauthn/begin/, then "
+        "POST /api/v1/auth/session-token/ with the assertion) and call with it as Bearer."
     ),
     "recovery_not_here": (
         "the X-OTP code is a recovery code: X-OTP takes the 6-digit code from your "

@@ -175,3 +175,45 @@ def test_role_changes_need_a_fresh_access_token(client, olga, settings):
         **bearer(fresh["token"]),
     )
     assert accepted.status_code == 201, accepted.content
+
+
+def test_a_security_key_account_mints_with_an_assertion(client):
+    from tests.accounts.test_webauthn import register
+    from tests.conftest import mark_reauthenticated
+    from tests.softwebauthn import SoftAuthenticator
+
+    user = UserFactory(verified=True)
+    browser = client.__class__()
+    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    key = SoftAuthenticator()
+    assert register(mark_reauthenticated(browser), key).status_code == 200
+
+    # X-OTP cannot carry a key: the refusal says how to get a token instead.
+    refused = client.get("/api/v1/account/", **basic(user.username, otp="123456"))
+    assert refused.status_code == 401
+    assert "session-token/webauthn/begin/" in refused.json()["detail"]
+    no_assertion = client.post(MINT, {}, content_type="application/json", **basic(user.username))
+    assert no_assertion.status_code == 401
+    assert "sign with a security key" in no_assertion.json()["detail"]
+
+    options = client.post(MINT + "webauthn/begin/", **basic(user.username))
+    assert options.status_code == 200, options.content
+    minted = client.post(
+        MINT,
+        {"webauthn": key.get(options.json())},
+        content_type="application/json",
+        **basic(user.username),
+    )
+    assert minted.status_code == 201, minted.content
+    assert AccessToken.objects.get().second_factor == "webauthn"
+    assert client.get("/api/v1/account/", **bearer(minted.json()["token"])).status_code == 200
+
+    # The challenge was single-use: the same assertion again is refused.
+    replay = client.post(
+        MINT,
+        {"webauthn": key.get(options.json())},
+        content_type="application/json",
+        **basic(user.username),
+    )
+    assert replay.status_code == 401
+    assert "start again" in replay.json()["detail"]
