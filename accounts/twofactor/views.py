@@ -222,6 +222,18 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
 # --- Sign-in: the second step after the password -------------------------------------------
 
 
+def _check_form_code(form: Any, user: User) -> tuple[Any | None, RateLimited | None]:
+    """check_code() on the form's code: the device, or the refusal added to the form."""
+    try:
+        return check_code(user, form.cleaned_data["code"]), None
+    except RateLimited as error:
+        form.add_error(None, error.message)
+        return None, error
+    except CodeRefused as error:
+        form.add_error("code", error.message)
+        return None, None
+
+
 def _expired_login(request: HttpRequest) -> HttpResponse:
     messages.error(request, "Your sign-in timed out: enter your username and password again.")
     return HttpResponseRedirect(reverse("account_login"))
@@ -260,15 +272,10 @@ def two_factor_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                device = check_code(user, form.cleaned_data["code"])
-            except RateLimited as error:
-                form.add_error(None, error.message)
-                status, retry_after = 429, error
-            except CodeRefused as error:
-                form.add_error("code", error.message)
-            else:
+            device, retry_after = _check_form_code(form, user)
+            if device is not None:
                 return _finish_login(request, stage, device)
+            status = 429 if retry_after else 400
     response = render(
         request,
         "accounts/twofactor/login.html",
@@ -350,13 +357,8 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
                 form.add_error("password", "Wrong password: enter the password you sign in with.")
                 count_failed_attempt(user)
             elif needs_factor:
-                try:
-                    device = check_code(user, form.cleaned_data["code"])
-                except RateLimited as error:
-                    form.add_error(None, error.message)
-                    status, retry_after = 429, error
-                except CodeRefused as error:
-                    form.add_error("code", error.message)
+                device, retry_after = _check_form_code(form, user)
+                status = 429 if retry_after else 400
             if not form.errors:
                 return HttpResponseRedirect(_reauth_done(request, device))
     response = render(
