@@ -19,6 +19,8 @@ from django_otp import devices_for_user
 from accounts.models import AccountEvent, User
 from core.errors import NotAllowed, NotFound, WharfError
 from core.permissions import Action, can
+from packages.models import Role
+from tokens.models import Token
 
 from . import services
 from .checks import compute_checks
@@ -58,9 +60,6 @@ def _countdown(ticket: Ticket) -> str:
 
 def account_overview(user: User) -> dict[str, Any]:
     """What staff need to know about the account under claim, ready to display."""
-    from packages.models import Role
-    from tokens.models import Token
-
     return {
         "user": user,
         "emails": [

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_otp import devices_for_user
 
 from accounts.models import AccountEvent, User
+from accounts.twofactor import user_has_two_factor
 from packages.models import Release, Role
 from packages.names import normalize
 
@@ -103,8 +104,6 @@ def check_contact_email(ticket: Ticket, user: User) -> Check:
 
 def check_account_state(ticket: Ticket, user: User) -> Check:
     """Verified email, 2FA, recovery codes, last sign-in against the claimed one."""
-    from accounts.twofactor import user_has_two_factor
-
     devices = list(devices_for_user(user, confirmed=None))
     recovery_codes = [d for d in devices if getattr(d, "factor_name", "") == "recovery_code"]
     details = [
