@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.reauth import reauth_required
 from core.errors import WharfError
-from core.permissions import Action, can
+from core.permissions import Action, can, require
 from core.urls import absolute_url
 from packages.models import Project, Role
 
@@ -49,6 +49,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @reauth_required
 def token_create(request: HttpRequest) -> HttpResponse:
+    require(request.principal, Action.TOKEN_CREATE)
     form = TokenCreateForm(request.POST or None, project_names=_my_project_names(request.user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,6 +106,7 @@ def project_tokens(request: HttpRequest, name: str) -> HttpResponse:
 @reauth_required
 def project_token_create(request: HttpRequest, name: str) -> HttpResponse:
     project = _my_project(request.user, name)
+    require(request.principal, Action.TOKEN_CREATE)
     form = ProjectTokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
