@@ -37,15 +37,17 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Username or email"
 
-    def _limit_keys(self) -> list[tuple[str, str]]:
-        login = str(self.data.get("login", ""))[:254]
+    def _limit_keys(self, login: str) -> list[tuple[str, str]]:
         return [
             ("sign_in_ip", client_ip(self.request) or "unknown"),
             ("sign_in_account", sign_in_failure_key(login)),
         ]
 
     def clean(self):
-        keys = self._limit_keys()
+        login = self.cleaned_data.get("login")
+        if not login:  # the field itself was refused (empty, a NUL byte): no sign-in attempt
+            return super().clean()
+        keys = self._limit_keys(str(login)[:254])
         try:
             for name, key in keys:
                 limits.check(name, key)

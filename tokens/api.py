@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import webauthn
+from accounts.models import WebAuthnDevice
 from accounts.twofactor import services as twofactor_services
 from accounts.twofactor.verification import (
     TOO_MANY_ATTEMPTS,
@@ -180,6 +181,11 @@ class SessionTokenWebAuthnBeginApi(_MintsWithPassword):
     )
     def post(self, request: Request) -> Response:
         user = self.password_principal().user
+        if not WebAuthnDevice.objects.filter(user=user, confirmed=True).exists():
+            raise Unauthenticated(
+                "this account has no security key: send a current code from your "
+                "authenticator app in the X-OTP header to POST /api/v1/auth/session-token/."
+            )
         return Response(webauthn.begin_authentication(None, user, webauthn.API_PURPOSE))
 
 
@@ -207,7 +213,7 @@ class SessionTokenCreateApi(_MintsWithPassword):
             if "webauthn" not in data.validated_data:
                 raise Unauthenticated(
                     "this account has two-factor authentication: send the code from your "
-                    "authenticator app in X-OTP, or sign with a security key (POST "
+                    "authenticator app in the X-OTP header, or sign with a security key (POST "
                     "/api/v1/auth/session-token/webauthn/begin/, then the assertion here as "
                     '{"webauthn": …}).'
                 )
