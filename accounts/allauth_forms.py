@@ -1,4 +1,5 @@
-"""allauth's own forms with our policy (ACCOUNT_FORMS): sign-in wording, verified-only reset.
+"""allauth's own forms with our policy (ACCOUNT_FORMS): sign-in wording, verified-only reset,
+signup that does not tell whether an address has an account.
 
 Kept out of forms.py: allauth's forms module imports our SignupForm from there, and these
 subclass allauth's forms, so living together would be a circular import.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.forms import default_token_generator
 from allauth.account.internal.flows.password_reset import request_password_reset
 from allauth.account.models import EmailAddress
@@ -60,6 +62,23 @@ class LoginForm(AllauthLoginForm):
             raise
         limits.reset(*keys[1])
         return cleaned
+
+
+class SignupForm(AllauthSignupForm):
+    """A taken address is not an error: the signup answers exactly as for a new one.
+
+    allauth then creates nothing and mails the address's owner that someone tried to sign up
+    with it ("account already exists"); with optional verification it would otherwise refuse
+    the form ("already registered"), telling anyone which addresses have accounts.
+    """
+
+    def validate_unique_email(self, value: str) -> str:
+        from allauth.account.adapter import get_adapter
+        from allauth.account.internal.userkit import filter_users_by_email
+
+        value = get_adapter().validate_unique_email(value)
+        self.account_already_exists = bool(filter_users_by_email(value))
+        return value
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):

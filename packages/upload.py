@@ -40,7 +40,7 @@ from core.principals import Kind, Principal
 
 from . import simple
 from .models import File, FilenameUse, Project, ProjectEvent, Release, Role
-from .names import is_valid_name, normalize, similarity_key
+from .names import is_valid_name, normalize, reserved_reason, similarity_key
 from .storage import delete_quietly, file_key, save_exactly
 from .storage import exists as storage_exists
 
@@ -339,6 +339,8 @@ def authorize_upload(principal: Principal, upload: Upload) -> Project | None:
         project or NewProject(name=upload.metadata.name, normalized_name=name),
     )
     if project is None:
+        if reserved := reserved_reason(upload.metadata.name):
+            raise WharfError(reserved)
         similar = Project.objects.filter(similarity_key=similarity_key(name)).first()
         if similar is not None:
             raise WharfError(
