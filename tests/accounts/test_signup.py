@@ -99,9 +99,7 @@ def test_signup_with_a_taken_address_answers_as_for_a_new_one_and_mails_its_owne
     UserFactory(username="alice-old", email="alice@example.com", verified=True)
 
     taken = client.post("/accounts/signup/", signup_data(email="Alice@Example.com"))
-    fresh = Client().post(
-        "/accounts/signup/", signup_data(username="bob", email="bob@example.com")
-    )
+    fresh = Client().post("/accounts/signup/", signup_data(username="bob", email="bob@example.com"))
 
     assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
     assert taken["Location"] == "/accounts/confirm-email/"
