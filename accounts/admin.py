@@ -9,8 +9,8 @@ from django.urls import path
 from . import services
 from .models import AccountEvent, User
 
-NO_SET_PASSWORD = (
-    "Staff can't set a user's password (a password someone else knows is a takeover): select "
+SETTING_PASSWORD_REFUSED = (
+    "Staff can't set a user's password (a password someone else knows is a takeover): select "  # noqa: S105
     'the account in the list and use "Send a password reset link".'
 )
 
@@ -56,10 +56,10 @@ class UserAdmin(BaseUserAdmin):
         return [path("<id>/password/", refuse, name="auth_user_password_change"), *urls]
 
     def password_change_refused(self, request, id: str):
-        raise Http404(NO_SET_PASSWORD)
+        raise Http404(SETTING_PASSWORD_REFUSED)
 
     def user_change_password(self, request, id, form_url=""):
-        raise Http404(NO_SET_PASSWORD)
+        raise Http404(SETTING_PASSWORD_REFUSED)
 
     @admin.action(description="Send a password reset link (to the verified addresses)")
     def send_password_reset(self, request, queryset) -> None:
