@@ -20,6 +20,7 @@ from core import limits
 from core.errors import RateLimited
 
 from .adapter import sign_in_failure_key
+from .domains import is_lapsed
 from .emails import send_templated_email
 from .events import client_ip
 from .limiting import sign_in_message
@@ -97,6 +98,9 @@ class ResetPasswordForm(AllauthResetPasswordForm):
         ]
         if verified_owners:
             request_password_reset(request, email, verified_owners, default_token_generator)
+        elif is_lapsed(email):
+            # Its domain expired: whoever holds it now gets exactly an unknown address's mail.
+            request_password_reset(request, email, [], default_token_generator)
         elif self._known_unverified(email):
             send_templated_email(
                 to=[email], template="password_reset_unverified", context={"email": email}

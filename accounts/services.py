@@ -46,7 +46,13 @@ def email_set_primary_verified(*, user: User, email: str, actor: User | None, re
 
 
 @transaction.atomic
-def email_mark_unverified(*, address: EmailAddress, actor: User | None, reason: str) -> bool:
+def email_mark_unverified(
+    *,
+    address: EmailAddress,
+    actor: User | None,
+    reason: str,
+    tag: str = "account:email:unverified",
+) -> bool:
     """Take the verified mark off an address (it proves nothing now); False if it had none."""
     changed = EmailAddress.objects.filter(pk=address.pk, verified=True).update(verified=False)
     if not changed:
@@ -54,7 +60,7 @@ def email_mark_unverified(*, address: EmailAddress, actor: User | None, reason: 
     address.verified = False
     record_event(
         user=address.user,
-        tag="account:email:unverified",
+        tag=tag,
         email=address.email,
         actor=actor_name(actor),
         reason=reason,

@@ -31,3 +31,11 @@ def deliver_email(self, to: list[str], subject: str, body: str, html: str | None
             subject,
             len(to),
         )
+
+
+@shared_task
+def check_email_domains() -> dict[str, int]:
+    """Unverify addresses whose domain lapsed (accounts.domains); safe to re-run."""
+    from .domains import email_domains_check
+
+    return email_domains_check()
