@@ -7,11 +7,13 @@ subclass allauth's forms, so living together would be a circular import.
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.forms import default_token_generator
 from allauth.account.internal.flows.password_reset import request_password_reset
+from allauth.account.internal.userkit import filter_users_by_email
 from allauth.account.models import EmailAddress
 from django import forms
 from django.http import HttpRequest
@@ -74,9 +76,6 @@ class SignupForm(AllauthSignupForm):
     """
 
     def validate_unique_email(self, value: str) -> str:
-        from allauth.account.adapter import get_adapter
-        from allauth.account.internal.userkit import filter_users_by_email
-
         value = get_adapter().validate_unique_email(value)
         self.account_already_exists = bool(filter_users_by_email(value))
         return value

@@ -250,7 +250,12 @@ class TicketAdmin(admin.ModelAdmin):
                 "is_reviewable": ticket.status in Ticket.REVIEWABLE,
                 "can_reject": ticket.status in (*Ticket.REVIEWABLE, Ticket.Status.APPROVED),
                 "is_final": ticket.is_final,
-                "remedy_choices": Ticket.Remedy.choices,
+                # Revoking every token is part of every completion: not a choice.
+                "remedy_choices": [
+                    (value, label)
+                    for value, label in Ticket.Remedy.choices
+                    if value != Ticket.Remedy.REVOKE_TOKENS
+                ],
                 "assignees": staff.distinct().order_by("username"),
                 # Each action form posts to <act_base><action>/.
                 "act_base": reverse(
