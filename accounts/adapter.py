@@ -28,6 +28,9 @@ def account_for_credentials(credentials: dict[str, Any]) -> User | None:
     from allauth.account.models import EmailAddress
 
     email = str(credentials.get("email") or "").strip()
+    username = str(credentials.get("username") or "").strip()
+    if "\x00" in email + username:
+        return None  # names no account (and PostgreSQL refuses NUL in a query: a 500)
     if email:
         # A verified owner first: anyone can add an address to their own account unverified.
         addresses = EmailAddress.objects.filter(email__iexact=email).order_by("-verified", "pk")
@@ -35,7 +38,6 @@ def account_for_credentials(credentials: dict[str, Any]) -> User | None:
         if address is not None:
             return address.user
         return User.objects.filter(email__iexact=email).first()
-    username = str(credentials.get("username") or "").strip()
     if username:
         return User.objects.filter(username__iexact=username).first()
     return None
