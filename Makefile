@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
 
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-true} PWNED_PASSWORDS_URL=$${PWNED_PASSWORDS_URL:-offline} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.stages import EmailVerificationStage
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
@@ -27,6 +28,9 @@ def account_for_credentials(credentials: dict[str, Any]) -> User | None:
     from allauth.account.models import EmailAddress
 
     email = str(credentials.get("email") or "").strip()
+    username = str(credentials.get("username") or "").strip()
+    if "\x00" in email + username:
+        return None  # names no account (and PostgreSQL refuses NUL in a query: a 500)
     if email:
         # A verified owner first: anyone can add an address to their own account unverified.
         addresses = EmailAddress.objects.filter(email__iexact=email).order_by("-verified", "pk")
@@ -34,7 +38,6 @@ def account_for_credentials(credentials: dict[str, Any]) -> User | None:
         if address is not None:
             return address.user
         return User.objects.filter(email__iexact=email).first()
-    username = str(credentials.get("username") or "").strip()
     if username:
         return User.objects.filter(username__iexact=username).first()
     return None
@@ -48,10 +51,36 @@ def sign_in_failure_key(identifier: str) -> str:
     return f"account:{user.pk}" if user is not None else f"name:{identifier.lower()[:150]}"
 
 
+class SignupVerificationStage(EmailVerificationStage):
+    """A signup ends on "check your mail", whether the address was new or taken.
+
+    Signing in stays possible with an unverified address (ACCOUNT_EMAIL_VERIFICATION is
+    optional), but a fresh signup is not signed in at once: otherwise its answer (signed in)
+    would differ from the one for a taken address (nothing created; its owner gets a mail).
+    """
+
+    def handle(self):
+        if not self.login.signup:
+            return super().handle()
+        from allauth.account.internal.flows.email_verification import (
+            send_verification_email_at_login,
+        )
+
+        send_verification_email_at_login(self.request, self.login)
+        adapter = get_adapter(self.request)
+        return adapter.respond_email_verification_sent(self.request, self.login.user), True
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
-        """allauth's stages, then our second factor (accounts.stages.TwoFactorStage)."""
-        return [*super().get_login_stages(), "accounts.stages.TwoFactorStage"]
+        """allauth's stages (signup always ends on "check your mail"), then our second factor."""
+        stages = [
+            "accounts.adapter.SignupVerificationStage"
+            if stage == "allauth.account.stages.EmailVerificationStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+        return [*stages, "accounts.stages.TwoFactorStage"]
 
     error_messages = {
         **DefaultAccountAdapter.error_messages,

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import Http404
+from django.urls import path
 
+from . import services
 from .models import AccountEvent, User
+
+SETTING_PASSWORD_REFUSED = (
+    "Staff can't set a user's password (a password someone else knows is a takeover): select "  # noqa: S105
+    'the account in the list and use "Send a password reset link".'
+)
 
 
 class EmailAddressInline(admin.TabularInline):
@@ -32,11 +40,40 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser", "emailaddress__verified")
     search_fields = ("username", "email", "emailaddress__email")
     readonly_fields = ("terms_version", "terms_agreed_at", "last_login", "date_joined")
+    # No "password" field: its form links to a page that sets any user's password.
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        (None, {"fields": ("username",)}),
+        *BaseUserAdmin.fieldsets[1:],
         ("Terms of service", {"fields": ("terms_version", "terms_agreed_at")}),
     )
     inlines = [EmailAddressInline, AccountEventInline]
+    actions = ["send_password_reset"]
+
+    def get_urls(self):
+        """Django's user admin without its "change password" page (it answers 404 and why)."""
+        urls = [u for u in super().get_urls() if u.name != "auth_user_password_change"]
+        refuse = self.admin_site.admin_view(self.password_change_refused)
+        return [path("<id>/password/", refuse, name="auth_user_password_change"), *urls]
+
+    def password_change_refused(self, request, id: str):
+        raise Http404(SETTING_PASSWORD_REFUSED)
+
+    def user_change_password(self, request, id, form_url=""):
+        raise Http404(SETTING_PASSWORD_REFUSED)
+
+    @admin.action(description="Send a password reset link (to the verified addresses)")
+    def send_password_reset(self, request, queryset) -> None:
+        sent = [
+            user
+            for user in queryset
+            if services.password_reset_send(user=user, actor=request.user, request=request)
+        ]
+        messages.success(request, f"Sent a password reset link to {len(sent)} account(s).")
+        if len(sent) < queryset.count():
+            messages.warning(
+                request,
+                "Accounts without a verified address got nothing: they can use account recovery.",
+            )
 
 
 @admin.register(AccountEvent)

@@ -1,4 +1,5 @@
-"""allauth's own forms with our policy (ACCOUNT_FORMS): sign-in wording, verified-only reset.
+"""allauth's own forms with our policy (ACCOUNT_FORMS): sign-in wording, verified-only reset,
+signup that does not tell whether an address has an account.
 
 Kept out of forms.py: allauth's forms module imports our SignupForm from there, and these
 subclass allauth's forms, so living together would be a circular import.
@@ -6,10 +7,13 @@ subclass allauth's forms, so living together would be a circular import.
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.forms import default_token_generator
 from allauth.account.internal.flows.password_reset import request_password_reset
+from allauth.account.internal.userkit import filter_users_by_email
 from allauth.account.models import EmailAddress
 from django import forms
 from django.http import HttpRequest
@@ -18,6 +22,7 @@ from core import limits
 from core.errors import RateLimited
 
 from .adapter import sign_in_failure_key
+from .domains import is_lapsed
 from .emails import send_templated_email
 from .events import client_ip
 from .limiting import sign_in_message
@@ -64,6 +69,20 @@ class LoginForm(AllauthLoginForm):
         return cleaned
 
 
+class SignupForm(AllauthSignupForm):
+    """A taken address is not an error: the signup answers exactly as for a new one.
+
+    allauth then creates nothing and mails the address's owner that someone tried to sign up
+    with it ("account already exists"); with optional verification it would otherwise refuse
+    the form ("already registered"), telling anyone which addresses have accounts.
+    """
+
+    def validate_unique_email(self, value: str) -> str:
+        value = get_adapter().validate_unique_email(value)
+        self.account_already_exists = bool(filter_users_by_email(value))
+        return value
+
+
 class ResetPasswordForm(AllauthResetPasswordForm):
     """Reset links go only to verified addresses; an unverified one is told about /recovery/.
 
@@ -80,6 +99,9 @@ class ResetPasswordForm(AllauthResetPasswordForm):
         ]
         if verified_owners:
             request_password_reset(request, email, verified_owners, default_token_generator)
+        elif is_lapsed(email):
+            # Its domain expired: whoever holds it now gets exactly an unknown address's mail.
+            request_password_reset(request, email, [], default_token_generator)
         elif self._known_unverified(email):
             send_templated_email(
                 to=[email], template="password_reset_unverified", context={"email": email}

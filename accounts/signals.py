@@ -17,6 +17,7 @@ from django_otp.models import Device
 from core import limits
 
 from .adapter import account_for_credentials
+from .domains import lapsed_addresses, lapsed_warning
 from .emails import send_security_email
 from .events import record_event
 from .models import User
@@ -77,6 +78,8 @@ def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> No
     )
     if not user.has_verified_email:
         messages.warning(request, UNVERIFIED_WARNING)
+    for email in lapsed_addresses(user):
+        messages.warning(request, lapsed_warning(email))
 
 
 @receiver(user_login_failed)

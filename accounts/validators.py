@@ -28,3 +28,26 @@ class MaximumLengthPasswordValidator:
 
     def get_help_text(self) -> str:
         return f"Your password can have at most {self.max_length} characters."
+
+
+class BreachedPasswordValidator:
+    """Refuse passwords known from data breaches (ASVS 6.2.12), as PyPI does with HIBP.
+
+    Only the first five hex digits of the password's SHA-1 are sent (the k-anonymity range
+    API); the answer lists every breached suffix with that prefix. When the service cannot be
+    reached the password is allowed and the failure logged: an outage must not stop signups.
+    """
+
+    def validate(self, password: str, user: object = None) -> None:
+        from .breached import breach_count
+
+        count = breach_count(password)
+        if count:
+            raise ValidationError(
+                f"This password appeared in {count:,} data breaches, so attackers try it "
+                "first. Choose a different one (a passphrase of several words works well).",
+                code="password_breached",
+            )
+
+    def get_help_text(self) -> str:
+        return "Your password can't be one that appeared in a known data breach."

@@ -19,4 +19,9 @@ app.conf.beat_schedule = {
         "task": "recovery.tasks.process_recovery_tickets",
         "schedule": 15 * 60,
     },
+    # Addresses whose domain lapsed stop counting as verified (accounts.domains).
+    "accounts-check-email-domains": {
+        "task": "accounts.tasks.check_email_domains",
+        "schedule": 24 * 60 * 60,
+    },
 }

@@ -160,7 +160,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.MaximumLengthPasswordValidator"},
+    {"NAME": "accounts.validators.BreachedPasswordValidator"},
 ]
+# Breached passwords: the k-anonymity range API of Have I Been Pwned (only the first five
+# hex digits of the SHA-1 leave the server). "offline" checks the small list shipped in
+# accounts/breached_passwords.txt instead (make run, no network); when the service fails the
+# password is allowed and the failure logged.
+PWNED_PASSWORDS_URL = env("PWNED_PASSWORDS_URL", default="https://api.pwnedpasswords.com/range/")
+# Reset links live this long (NIST 800-63B: short); they are single use and die when the
+# password changes or the user signs in.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# Expired email domains: every day the domains of verified addresses are looked up (MX, then
+# A/AAAA); an address whose domain no longer resolves is marked unverified.
+EMAIL_DOMAIN_RESOLVER = env("EMAIL_DOMAIN_RESOLVER", default="accounts.domains.DnsResolver")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "/"
@@ -176,6 +188,7 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_FORMS = {
     "login": "accounts.allauth_forms.LoginForm",
     "reset_password": "accounts.allauth_forms.ResetPasswordForm",
+    "signup": "accounts.allauth_forms.SignupForm",
 }
 ACCOUNT_USERNAME_VALIDATORS = "accounts.validators.USERNAME_VALIDATORS"
 ACCOUNT_USERNAME_MIN_LENGTH = 1
@@ -298,9 +311,21 @@ PASSWORD_UPLOADS_ALLOWED = env.bool("PASSWORD_UPLOADS_ALLOWED", default=True)
 TWO_FACTOR_REQUIRED_TO_PUBLISH = env.bool("TWO_FACTOR_REQUIRED_TO_PUBLISH", default=False)
 # How long an Owner's invitation to a project stays open.
 ROLE_INVITATION_DAYS = env.int("ROLE_INVITATION_DAYS", default=7)
+# Names nobody may register, on top of the standard library's modules (sys.stdlib_module_names).
+RESERVED_PROJECT_NAMES = env.list("RESERVED_PROJECT_NAMES", default=["wharf", "pypi", "pip"])
+# Archives are checked before they are stored (packages/archives.py): what they may unpack to.
+ARCHIVE_MAX_UNCOMPRESSED_SIZE = env.int("ARCHIVE_MAX_UNCOMPRESSED_SIZE", default=1024 * 1024 * 1024)
+ARCHIVE_MAX_MEMBERS = env.int("ARCHIVE_MAX_MEMBERS", default=20_000)
+# A member over ARCHIVE_RATIO_MIN_SIZE may not be compressed more than this ratio (Warehouse: 50).
+ARCHIVE_MAX_COMPRESSION_RATIO = env.int("ARCHIVE_MAX_COMPRESSION_RATIO", default=50)
+ARCHIVE_RATIO_MIN_SIZE = env.int("ARCHIVE_RATIO_MIN_SIZE", default=10 * 1024 * 1024)
 
 # --- Account recovery: staff review; approval waits so the real owner can still cancel ----
 RECOVERY_WAITING_PERIOD = timedelta(hours=env.float("RECOVERY_WAITING_PERIOD_HOURS", default=24))
+# An account with two-factor on waits longer: its owner has a factor they may yet find.
+RECOVERY_WAITING_PERIOD_TWO_FACTOR = timedelta(
+    days=env.float("RECOVERY_WAITING_PERIOD_TWO_FACTOR_DAYS", default=7)
+)
 RECOVERY_LINK_LIFETIME = timedelta(days=3)  # contact verification and "answer" links
 RECOVERY_CANCEL_LINK_LIFETIME = timedelta(days=30)  # the owner's "this wasn't me" link
 RECOVERY_PASSWORD_LINK_LIFETIME = timedelta(hours=6)  # the new-password link, one use
@@ -313,6 +338,11 @@ RECOVERY_CHALLENGE_ALLOW_PRIVATE_HOSTS = env.bool(
 
 # --- Security headers: strict whenever the site is served over HTTPS ----------------------
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# The __Host- prefix binds a cookie to this exact host over https (no Domain, Path=/, Secure).
+SESSION_COOKIE_NAME = "__Host-sessionid" if SITE_IS_HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SITE_IS_HTTPS else "csrftoken"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 SESSION_COOKIE_SECURE = SITE_IS_HTTPS
 CSRF_COOKIE_SECURE = SITE_IS_HTTPS

@@ -38,9 +38,9 @@ from core.errors import WharfError
 from core.permissions import Action, NewProject, require
 from core.principals import Kind, Principal
 
-from . import simple
+from . import archives, simple
 from .models import File, FilenameUse, Project, ProjectEvent, Release, Role
-from .names import is_valid_name, normalize, similarity_key
+from .names import is_valid_name, normalize, reserved_reason, similarity_key
 from .storage import delete_quietly, file_key, save_exactly
 from .storage import exists as storage_exists
 
@@ -173,6 +173,7 @@ def read_upload(request: HttpRequest) -> Upload:
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > settings.MAX_FILE_SIZE + 1024 * 1024:
         raise WharfError(_too_large(length))
+    archives.keep_sent_filenames(request)
     try:
         post, files = request.POST, request.FILES
     except Exception as error:  # noqa: BLE001 - any malformed body is the client's problem
@@ -189,6 +190,7 @@ def read_upload(request: HttpRequest) -> Upload:
     content = files.get("content")
     if content is None:
         raise WharfError("the upload has no file in its 'content' field; upload with twine.")
+    archives.check_sent_filenames(request)
     name, version = _field(request, "name"), _field(request, "version")
     if not name or not version:
         raise WharfError("the upload is missing 'name' or 'version'; upload with twine.")
@@ -266,6 +268,7 @@ def read_upload(request: HttpRequest) -> Upload:
                 "in transit; upload it again."
             )
 
+    archives.check_archive(content, filename)
     if expected_type == File.PackageType.WHEEL:
         raw = _wheel_metadata(content, filename)
     else:
@@ -339,6 +342,8 @@ def authorize_upload(principal: Principal, upload: Upload) -> Project | None:
         project or NewProject(name=upload.metadata.name, normalized_name=name),
     )
     if project is None:
+        if reserved := reserved_reason(upload.metadata.name):
+            raise WharfError(reserved)
         similar = Project.objects.filter(similarity_key=similarity_key(name)).first()
         if similar is not None:
             raise WharfError(

@@ -26,6 +26,7 @@ from . import services
 from .checks import compute_checks
 from .models import Ticket
 from .permissions import SUPPORT_STAFF_GROUP
+from .proofs import NO_PROOF, proofs_held
 
 
 class AccountMatchedFilter(admin.SimpleListFilter):
@@ -56,6 +57,11 @@ def _countdown(ticket: Ticket) -> str:
         return "due now"
     hours, rest = divmod(int(left.total_seconds()), 3600)
     return f"{hours} h {rest // 60} min left"
+
+
+def _duration(period) -> str:
+    hours = int(period.total_seconds() // 3600)
+    return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
 
 
 def account_overview(user: User) -> dict[str, Any]:
@@ -225,6 +231,11 @@ class TicketAdmin(admin.ModelAdmin):
                 **(extra_context or {}),
                 "ticket": ticket,
                 "checks": compute_checks(ticket),
+                "proofs": proofs_held(ticket, approver=request.user),
+                "no_proof": NO_PROOF,
+                "waiting_period": (
+                    _duration(services.waiting_period(ticket.account)) if ticket.account else ""
+                ),
                 "account": account_overview(ticket.account) if ticket.account else None,
                 "user_admin_url": (
                     reverse("admin:accounts_user_change", args=[ticket.account_id])
@@ -239,7 +250,12 @@ class TicketAdmin(admin.ModelAdmin):
                 "is_reviewable": ticket.status in Ticket.REVIEWABLE,
                 "can_reject": ticket.status in (*Ticket.REVIEWABLE, Ticket.Status.APPROVED),
                 "is_final": ticket.is_final,
-                "remedy_choices": Ticket.Remedy.choices,
+                # Revoking every token is part of every completion: not a choice.
+                "remedy_choices": [
+                    (value, label)
+                    for value, label in Ticket.Remedy.choices
+                    if value != Ticket.Remedy.REVOKE_TOKENS
+                ],
                 "assignees": staff.distinct().order_by("username"),
                 # Each action form posts to <act_base><action>/.
                 "act_base": reverse(
@@ -287,6 +303,9 @@ class TicketAdmin(admin.ModelAdmin):
                     reason=data.get("reason", ""),
                 )
                 done = "Approved; it takes effect after the waiting period."
+            elif action == "endorse":
+                services.ticket_endorse(ticket=ticket, staff=staff, reason=data.get("reason", ""))
+                done = "Recorded: another staff member can now approve with your endorsement."
             elif action == "reject":
                 services.ticket_reject(ticket=ticket, staff=staff, reason=data.get("reason", ""))
                 done = "Rejected; the claimant was told why."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from accounts.emails import send_security_email, send_templated_email
+from accounts.emails import send_templated_email
 from accounts.models import User
 
 from .models import RepositoryChallenge, Ticket
@@ -69,13 +69,14 @@ def send_set_password_email(
 
 
 def send_recovery_completed_email(
-    *, ticket: Ticket, user: User, contact_made_primary: bool
+    *, ticket: Ticket, user: User, to: Iterable[str], contact_made_primary: bool
 ) -> None:
-    """Security notice to the account's addresses once recovery took effect."""
-    send_security_email(
-        user=user,
+    """Security notice, once recovery took effect, to every address the account had before it
+    (verified or not) and the ones it has now: whoever held the account learns of it."""
+    send_templated_email(
+        to=sorted({*to, *user.verified_emails}),
         template="recovery_completed",
-        context={"ticket": ticket, "contact_made_primary": contact_made_primary},
+        context={"ticket": ticket, "user": user, "contact_made_primary": contact_made_primary},
     )
 
 

@@ -96,6 +96,15 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(
         label="Your answer", max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
     )
+    code = forms.CharField(
+        label="A code from a second factor still on the account (optional)",
+        required=False,
+        max_length=64,
+        help_text=(
+            "If you still have the authenticator app or a recovery code of the account, enter a "
+            "code: it proves the account is yours faster than anything you can write."
+        ),
+    )
 
 
 class SetPasswordForm(forms.Form):

@@ -104,7 +104,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     form = AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ticket = services.ticket_answer(
-            token=token, answer=form.cleaned_data["answer"], request=request
+            token=token,
+            answer=form.cleaned_data["answer"],
+            code=form.cleaned_data["code"],
+            request=request,
         )
         return _done(
             request,

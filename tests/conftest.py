@@ -48,6 +48,12 @@ def _outside_is_local(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _breached_passwords_offline(settings) -> None:
+    """The breached-password check reads the shipped list; its own tests run a fake HIBP."""
+    settings.PWNED_PASSWORDS_URL = "offline"
+
+
+@pytest.fixture(autouse=True)
 def _cheap_password_hashing(settings) -> None:
     """Still Argon2, with tiny parameters: production's cost made every sign-in take ~1 s."""
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]

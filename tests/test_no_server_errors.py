@@ -180,7 +180,7 @@ def world(client) -> World:
 def _recovery_links() -> list[str]:
     """Live recovery links, one per purpose, for a ticket on another account."""
     from recovery.models import TicketLink
-    from recovery.services import _issue_link
+    from recovery.services.shared import _issue_link
 
     ticket = TicketFactory()
     return [

@@ -265,3 +265,26 @@ def access_token_revoke(
         by=actor.username,
     )
     return token
+
+
+@transaction.atomic
+def token_revoke_all(*, user: User, actor: User | None, reason: str) -> list[Token]:
+    """Revoke every active API token and API access token of user on someone else's decision
+    (staff, or the system); the owner is told of each API token."""
+    active = Token.objects.filter(user=user, revoked_at__isnull=True)
+    by = actor.username if actor is not None else "system"
+    revoked = [_revoke(token=token, reason=reason, request=None, revoked_by=by) for token in active]
+    for access in AccessToken.objects.select_for_update().filter(
+        user=user, revoked_at__isnull=True
+    ):
+        access.revoked_at = timezone.now()
+        access.revoked_reason = reason[:200]
+        access.save(update_fields=["revoked_at", "revoked_reason"])
+        record_event(
+            user=user,
+            tag="account:access_token:revoked",
+            token=access.public_id,
+            reason=access.revoked_reason,
+            by=by,
+        )
+    return revoked

@@ -34,10 +34,16 @@ def signup_data(**overrides: str) -> dict[str, str]:
 
 @pytest.fixture
 def signed_up(client: Client, mailoutbox, db):
-    """A fresh signup through the form: (client signed in, the verification mail)."""
+    """A fresh signup through the form, then a sign-in: (client signed in, the verification mail).
+
+    A signup itself ends on "check your mail" (it answers the same for a taken address).
+    """
     response = client.post("/accounts/signup/", signup_data())
     assert response.status_code == 302, response.content
+    assert response["Location"] == "/accounts/confirm-email/"
     assert len(mailoutbox) == 1
+    signed_in = client.post("/accounts/login/", {"login": "Alice", "password": PASSWORD})
+    assert signed_in.status_code == 302, signed_in.content
     return client, mailoutbox[0]
 
 

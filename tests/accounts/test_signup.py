@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.test import Client
 
 from accounts.models import AccountEvent, User
 from tests.accounts.conftest import signup_data
@@ -41,7 +42,9 @@ def test_signup_with_terms_creates_unverified_account_and_sends_verification(cli
     assert [m.to for m in mailoutbox] == [["alice@example.com"]]
     assert "/accounts/confirm-email/" in mailoutbox[0].body
     tags = set(AccountEvent.objects.filter(user=user).values_list("tag", flat=True))
-    assert tags == {"account:account:created", "account:login:success"}
+    assert tags == {"account:account:created"}
+    # Not signed in yet: the answer must not differ from the one for a taken address.
+    assert response["Location"] == "/accounts/confirm-email/"
 
 
 def test_signup_without_terms_is_refused_with_the_reason(client, mailoutbox):
@@ -89,14 +92,24 @@ def test_signup_refuses_common_and_similar_passwords(client):
     assert not User.objects.exists()
 
 
-def test_signup_with_address_of_another_account_is_refused(client):
-    UserFactory(email="alice@example.com", verified=True)
+def test_signup_with_a_taken_address_answers_as_for_a_new_one_and_mails_its_owner(
+    client, mailoutbox
+):
+    """Issue 14 #5: the answer said "A user is already registered with this email address"."""
+    UserFactory(username="alice-old", email="alice@example.com", verified=True)
 
-    response = client.post("/accounts/signup/", signup_data(email="Alice@Example.com"))
+    taken = client.post("/accounts/signup/", signup_data(email="Alice@Example.com"))
+    fresh = Client().post("/accounts/signup/", signup_data(username="bob", email="bob@example.com"))
 
-    assert response.status_code == 200
-    assert "already registered with this email" in response.content.decode()
-    assert User.objects.count() == 1
+    assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
+    assert taken["Location"] == "/accounts/confirm-email/"
+    page = client.get(taken["Location"]).content.decode()
+    assert "already" not in page
+    assert User.objects.filter(username="Alice").count() == 0
+    [owner_mail, bob_mail] = mailoutbox
+    assert owner_mail.to == ["alice@example.com"]
+    assert "already exists" in owner_mail.body and "/accounts/password/reset/" in owner_mail.body
+    assert bob_mail.to == ["bob@example.com"] and "/accounts/confirm-email/" in bob_mail.body
 
 
 def test_signup_refuses_an_absurdly_long_password(client):

@@ -44,3 +44,16 @@ def link_in(message, kind: str) -> str:
 
 def mails_to(mailoutbox, address: str) -> list:
     return [m for m in mailoutbox if address in m.to]
+
+
+def vouch(ticket, *, superuser: bool = False):
+    """A second support staff member vouches for the ticket (four eyes): the system-checked
+    proof that tests not about proofs give before approving."""
+    from recovery import services
+    from tests.recovery.conftest import make_support_staff
+
+    other = make_support_staff(
+        username=f"vouch-{ticket.pk}-{ticket.events.count()}", is_superuser=superuser
+    )
+    services.ticket_endorse(ticket=ticket, staff=other, reason="I checked the evidence too.")
+    return other

@@ -11,7 +11,7 @@ from recovery.permissions import SUPPORT_STAFF_GROUP
 from tests.conftest import login_verified
 from tests.factories import TicketFactory, UserFactory
 from tests.recovery.conftest import ATTEST_REPOSITORY
-from tests.recovery.helpers import link_in, mails_to
+from tests.recovery.helpers import link_in, mails_to, vouch
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +205,7 @@ def test_approve_unknown_account_ticket_is_refused(support_client):
 
 def test_approve_shows_countdown_and_warns_owner(support_client, support, owner, mailoutbox):
     ticket = TicketFactory(account=owner, contact_email="new@claim.example")
+    vouch(ticket)
     act(
         support_client,
         ticket,

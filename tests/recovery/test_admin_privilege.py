@@ -7,6 +7,7 @@ import pytest
 from recovery.models import Ticket
 from tests.conftest import login_verified
 from tests.factories import TicketFactory, UserFactory
+from tests.recovery.helpers import vouch
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,7 @@ def test_a_superuser_may_approve_recovery_of_a_staff_account(client):
     login_verified(client, superuser)
     staff_account = UserFactory(verified=True, staff=True)
     ticket = TicketFactory(account=staff_account, contact_email="new@claim.example")
+    vouch(ticket, superuser=True)
     assert approve(client, ticket).status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.APPROVED
@@ -54,6 +56,7 @@ def test_a_superuser_may_approve_recovery_of_a_staff_account(client):
 
 def test_support_staff_still_approve_ordinary_accounts(support_client, owner):
     ticket = TicketFactory(account=owner, contact_email="new@claim.example")
+    vouch(ticket)
     assert approve(support_client, ticket).status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.APPROVED

@@ -11,11 +11,13 @@ from django.utils import timezone
 from recovery import services
 from recovery.models import Ticket
 from tests.factories import EmailAddressFactory, TicketFactory, UserFactory
+from tests.recovery.helpers import vouch
 
 pytestmark = pytest.mark.django_db
 
 
 def approved(ticket: Ticket, staff) -> Ticket:
+    vouch(ticket)
     services.ticket_approve(
         ticket=ticket, staff=staff, remedies=["set_contact_email"], reason="evidence ok"
     )

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from packages.models import RoleInvitation
 from recovery.models import Ticket
 from recovery.tasks import process_recovery_tickets
+from tests.conftest import login_verified
 from tests.factories import PASSWORD, UserFactory
 from tests.recovery.conftest import ATTEST_REPOSITORY, make_support_staff
 from tests.recovery.helpers import link_in, mails_to
@@ -84,15 +85,31 @@ def test_dag_recovers_attest(client, dag, mailoutbox, django_capture_on_commit_c
     assert "Attest: Owner" in page
     [approve_url] = re.findall(r'action="([^"]+/approve/)"', page)
 
-    # 5. ... and approves in the admin.
-    mailoutbox.clear()
-    response = staff.post(
-        approve_url,
-        {
-            "remedies": ["set_contact_email"],
-            "reason": "Repository listed by Attest's metadata is the one dag named.",
-        },
+    # 5. The repository URL and project name are public: nothing the system checked backs the
+    # claim, so approval is refused (issue 14 #2) and the page says how to get a proof.
+    assert "Proofs the system checked" in page and "none" in page
+    approval = {
+        "remedies": ["set_contact_email"],
+        "reason": "Repository listed by Attest's metadata is the one dag named.",
+    }
+    refused = staff.post(approve_url, approval, follow=True).content.decode()
+    assert "Nothing the system checked supports this claim" in refused
+    assert "repository challenge" in refused and "four eyes" in refused
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+
+    # A second support staff member reviews it too and vouches (four eyes); then sam approves.
+    second = Client()
+    login_verified(second, make_support_staff(username="kim-support", email="kim@wharf.example"))
+    response = second.post(
+        f"/admin/recovery/ticket/{ticket.pk}/act/endorse/",
+        {"reason": "Checked the repository history: dag-dev made every commit."},
     )
+    assert response.status_code == 302
+    page = staff.get(f"/admin/recovery/ticket/{ticket.pk}/change/").content.decode()
+    assert "A second staff member (kim-support) approved the recovery (four eyes)." in page
+    mailoutbox.clear()
+    response = staff.post(approve_url, approval)
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.APPROVED
@@ -148,6 +165,7 @@ def test_dag_recovers_attest(client, dag, mailoutbox, django_capture_on_commit_c
         "created",
         "verification_sent",
         "contact_verified",
+        "endorsed",
         "approved",
         "completed",
         "password_set",

@@ -14,7 +14,7 @@ from recovery.models import Ticket, TicketLink
 from recovery.tasks import process_recovery_tickets
 from tests.factories import PASSWORD, TicketFactory, TokenFactory, TOTPDeviceFactory
 from tests.recovery.conftest import make_support_staff
-from tests.recovery.helpers import file_request, link_in, mails_to
+from tests.recovery.helpers import file_request, link_in, mails_to, vouch
 
 
 def committed(call, *args, **kwargs):
@@ -38,6 +38,7 @@ def _pass_waiting_period(ticket: Ticket) -> None:
 
 def test_owner_cancel_link_stops_an_approved_ticket(client, owner, support, mailoutbox):
     ticket = _verified_ticket(client, mailoutbox, "ruth", "attacker@evil.example")
+    vouch(ticket)
     committed(
         services.ticket_approve,
         ticket=ticket,
@@ -69,6 +70,7 @@ def test_owner_cancel_link_stops_an_approved_ticket(client, owner, support, mail
     assert owner.check_password(PASSWORD)
     assert not EmailAddress.objects.filter(email="attacker@evil.example").exists()
     with pytest.raises(Exception, match="only open tickets can be approved"):
+        vouch(ticket)
         committed(
             services.ticket_approve, ticket=ticket, staff=support, remedies=[], reason="again"
         )
@@ -83,6 +85,7 @@ def test_earlier_warning_link_also_cancels(client, owner, support, mailoutbox):
     ticket = _verified_ticket(client, mailoutbox, "ruth", "attacker@evil.example")
     first_warning = mails_to(mailoutbox, "ruth@example.com")[0]
     assert "Someone asked to recover" in first_warning.subject
+    vouch(ticket)
     committed(services.ticket_approve, ticket=ticket, staff=support, remedies=[], reason="ok")
     assert Client().post(link_in(first_warning, "cancel")).status_code == 200
     ticket.refresh_from_db()
@@ -92,6 +95,7 @@ def test_earlier_warning_link_also_cancels(client, owner, support, mailoutbox):
 def test_waiting_period_holds_until_it_passes(client, owner, support, mailoutbox, settings):
     settings.RECOVERY_WAITING_PERIOD = timedelta(hours=24)
     ticket = _verified_ticket(client, mailoutbox, "ruth", "ruth@new.example")
+    vouch(ticket)
     committed(services.ticket_approve, ticket=ticket, staff=support, remedies=[], reason="ok")
     committed(process_recovery_tickets.delay)
     ticket.refresh_from_db()
@@ -107,6 +111,7 @@ def test_completion_applies_remedies_and_ends_sessions(client, owner, support, m
     assert owner_session.get("/manage/account/").status_code == 200
 
     ticket = _verified_ticket(client, mailoutbox, "ruth", "ruth@new.example")
+    vouch(ticket)
     committed(
         services.ticket_approve,
         ticket=ticket,
@@ -161,6 +166,7 @@ def test_completion_applies_remedies_and_ends_sessions(client, owner, support, m
 
 def test_set_password_link_expires(client, owner, support, mailoutbox, settings):
     ticket = _verified_ticket(client, mailoutbox, "ruth", "ruth@new.example")
+    vouch(ticket)
     committed(services.ticket_approve, ticket=ticket, staff=support, remedies=[], reason="ok")
     _pass_waiting_period(ticket)
     committed(process_recovery_tickets.delay)
@@ -178,6 +184,7 @@ def test_set_password_link_expires(client, owner, support, mailoutbox, settings)
 
 def test_weak_password_is_refused_with_reason(client, owner, support, mailoutbox):
     ticket = _verified_ticket(client, mailoutbox, "ruth", "ruth@new.example")
+    vouch(ticket)
     committed(services.ticket_approve, ticket=ticket, staff=support, remedies=[], reason="ok")
     _pass_waiting_period(ticket)
     committed(process_recovery_tickets.delay)
@@ -226,6 +233,7 @@ def test_beat_schedule_runs_the_sweep():
 
 def test_staff_can_reject_during_the_waiting_period(client, owner, support, mailoutbox):
     ticket = _verified_ticket(client, mailoutbox, "ruth", "ruth@new.example")
+    vouch(ticket)
     committed(services.ticket_approve, ticket=ticket, staff=support, remedies=[], reason="ok")
     with pytest.raises(Conflict, match="only open tickets can be approved"):
         services.ticket_approve(ticket=ticket, staff=support, remedies=[], reason="twice")

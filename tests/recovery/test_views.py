@@ -160,7 +160,7 @@ def test_links_expire(client, dag, mailoutbox):
     TicketLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.post(link_in(mailoutbox[0], "verify"))
     assert response.status_code == 404
-    assert b"file a new request at /recovery/" in response.content
+    assert b"file a new request at http://localhost:8000/recovery/" in response.content
     assert Ticket.objects.get().status == Ticket.Status.AWAITING_VERIFICATION
 
 
