@@ -270,7 +270,7 @@ CELERY_TIMEZONE = "UTC"
 # API access tokens (POST /api/v1/auth/session-token/) live this long.
 API_SESSION_TOKEN_MINUTES = env.int("API_SESSION_TOKEN_MINUTES", default=60)
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.ApiSchema",
     # Basic first, so an anonymous call gets 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tokens.authentication.ApiAuthentication",
@@ -289,6 +289,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # PATCH bodies are validated whole (the views use no partial serializers): document the
+    # same required fields, not a "Patched" copy where every field is optional.
+    "COMPONENT_SPLIT_PATCH": False,
+    # Request and response components apart: a request's text fields say they may not be
+    # blank (minLength), which a response's need not.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Outside HTTP (core.outside.fetch): private addresses are refused unless this allows them

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from core.api import ApiView, Pagination, errors, paginated
+from core.api import ApiView, Pagination, TextField, errors, paginated
 from core.errors import NotFound
 from core.permissions import Action, require
 
@@ -139,7 +139,7 @@ class ReleaseListApi(ApiView):
 
 
 class RoleInviteInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = TextField(max_length=150)
     role = serializers.ChoiceField(choices=Role.Kind.choices)
 
 

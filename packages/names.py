@@ -9,7 +9,9 @@ from django.conf import settings
 from packaging.utils import canonicalize_name
 
 # PEP 508 / core metadata: ASCII letters, digits, '.', '_', '-'; starts and ends alphanumeric.
-_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+# Written so JSON Schema (the API's schema) reads it the same way.
+NAME_PATTERN = r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$"
+_VALID_NAME = re.compile(NAME_PATTERN)
 _CONFUSABLE = str.maketrans({"l": "1", "i": "1", "o": "0"})
 
 
@@ -20,7 +22,7 @@ def normalize(name: str) -> str:
 
 def is_valid_name(name: str) -> bool:
     """True when name is a valid project name per the core metadata spec."""
-    return bool(_VALID_NAME.match(name))
+    return bool(_VALID_NAME.fullmatch(name))  # fullmatch: "$" alone lets "name\n" through
 
 
 def similarity_key(name: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,10 +15,11 @@ from accounts.twofactor.verification import (
     attempts_retry_after,
     count_failed_attempt,
 )
-from core.api import ApiView, errors, paginated
+from core.api import ApiView, TextField, errors, paginated
 from core.errors import NotFound, RateLimited, Unauthenticated, WharfError
 from core.permissions import Action, require
 from core.principals import Kind, Principal
+from packages.names import NAME_PATTERN, is_valid_name
 
 from . import services
 from .authentication import ApiAuthentication
@@ -56,16 +57,41 @@ class TokenCreatedSerializer(TokenOutputSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": NAME_PATTERN, "maxLength": 200, "example": "my-project"}
+)
+class ProjectNameField(TextField):
+    """A project name as a token's scope names it (registered or not yet)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=200, **kwargs)
+
+    def to_internal_value(self, data: object) -> str:
+        name = super().to_internal_value(data)
+        if not is_valid_name(name):
+            raise serializers.ValidationError(
+                f'"{name[:100]}" is not a valid project name: use letters, digits, ".", "_" '
+                'and "-", starting and ending with a letter or digit.'
+            )
+        return name
+
+
 class TokenCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
     projects = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=ProjectNameField(),
         required=False,
         default=list,
         max_length=services.MAX_SCOPE_PROJECTS,
         help_text="Project names (registered or not yet); empty or absent = whole account.",
     )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    expires_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When it stops working: a time in the future (RFC 3339); null or absent = "
+        "never.",
+    )
 
 
 class TokenListCreateApi(ApiView):
@@ -173,6 +199,7 @@ class SessionTokenWebAuthnBeginApi(_MintsWithPassword):
     @extend_schema(
         operation_id="auth_session_token_webauthn_begin",
         request=None,
+        auth=[{"basicAuth": []}],  # the password only, never a token
         responses={200: dict, **errors(400, 401, 429)},
         summary="Start a security-key assertion for an API access token (HTTP Basic password)",
         description="For accounts that use security keys: answers WebAuthn request options "
@@ -193,6 +220,7 @@ class SessionTokenCreateApi(_MintsWithPassword):
     @extend_schema(
         operation_id="auth_session_token_create",
         request=SessionTokenCreateInputSerializer,
+        auth=[{"basicAuth": []}],  # minted from the password only, never from a token
         responses={201: SessionTokenOutputSerializer, **errors(400, 401, 403, 429)},
         summary="Get an API access token (HTTP Basic password, plus X-OTP with 2FA)",
         description="Send your username (or email) and password with HTTP Basic, and for an "

@@ -328,6 +328,10 @@ class ApiBasicScheme(OpenApiAuthenticationExtension):
     target_class = "tokens.authentication.ApiAuthentication"
     name = ["basicAuth", "bearerAuth"]
 
+    def get_security_requirement(self, auto_schema):
+        # Either scheme, not both: a list of requirements is OpenAPI's "or".
+        return [{"basicAuth": []}, {"bearerAuth": []}]
+
     def get_security_definition(self, auto_schema):
         return [
             {
