@@ -54,6 +54,10 @@ _ERRORS = {
         ErrorSerializer,
         description="Too many attempts; wait the seconds the Retry-After header gives.",
     ),
+    503: OpenApiResponse(
+        ErrorSerializer,
+        description="A service Wharf depends on is down; try again in a little while.",
+    ),
 }
 
 
@@ -160,11 +164,12 @@ _RESPONSE_HEADERS = [
 class ApiSchema(AutoSchema):
     """drf-spectacular's schema for every /api/v1/ operation, with what all of them share.
 
-    Any call can be refused for its credentials (401), for what they may do (403) or for too
-    many failed sign-ins (429 with Retry-After), and any call may send X-OTP; a body can be
-    malformed (400) or not JSON (415); a path with parameters can name nothing (404); a list
-    answered with `paginated()` takes `page` and `page_size`. An operation documents the
-    rest with `errors(...)`.
+    Any call may send X-OTP, and can be refused for its credentials (401), for what they may
+    do (403), for too many failed sign-ins (429 with Retry-After) or because a service it
+    needs is down (503); a body can be malformed (400) or not JSON (415); a path with
+    parameters can name nothing (404); a list answered with `paginated()` takes `page` and
+    `page_size` (400 when out of range, 404 past the end). An operation documents the rest
+    with `errors(...)`; new operations inherit all of this from the setting.
     """
 
     def get_override_parameters(self) -> list:
@@ -195,7 +200,7 @@ class ApiSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response") -> dict:
         responses = super()._get_response_bodies(direction)
-        codes = [401, 403, 429]
+        codes = [401, 403, 429, 503]
         if self.method in ("POST", "PUT", "PATCH"):
             codes += [400, 415]
         if self._is_paginated():

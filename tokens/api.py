@@ -89,8 +89,7 @@ class TokenCreateInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="When it stops working: a time in the future (RFC 3339); null or absent = "
-        "never.",
+        help_text="When it stops working: a time in the future (RFC 3339); null or absent = never.",
     )
 
 
