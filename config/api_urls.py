@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
-from core.api import api_not_found
 from packages import api as packages_api
 from tokens import api as tokens_api
 
@@ -57,7 +56,4 @@ urlpatterns = [
     path("account/", accounts_api.AccountApi.as_view(), name="account"),
     path("account/emails/", accounts_api.AccountEmailsApi.as_view(), name="account-emails"),
     path("account/events/", accounts_api.AccountEventsApi.as_view(), name="account-events"),
-    # Last: any other address under /api/v1/ (a word where an id goes) answers a JSON 404.
-    # Only addresses ending in a slash, so a missing slash still redirects.
-    re_path(r"^.*/$", api_not_found),
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import views as accounts_views
 from accounts.limiting import (
@@ -12,6 +12,7 @@ from accounts.limiting import (
     signup_rule,
 )
 from accounts.reauth import changes_email_addresses, reauth_required, reauth_required_when
+from core.api import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -32,6 +33,9 @@ urlpatterns = [
     path("accounts/confirm-email/<str:key>/", accounts_views.confirm_email),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),
+    # Any other address under /api/v1/ (a word where an id goes) answers a JSON 404; only
+    # addresses ending in a slash, so a missing slash still redirects.
+    re_path(r"^api/v1/.*/$", api_not_found),
     path("recovery/", include("recovery.urls")),
     path("", include("tokens.urls")),
     path("", include("packages.urls")),
