@@ -234,10 +234,12 @@ class SessionTokenCreateApi(_MintsWithPassword):
         user = principal.user
         device = getattr(user, "otp_device", None)
         factor = getattr(device, "factor_name", "totp") if device else ""
-        # The body is checked whoever calls: a malformed one is refused, not ignored.
-        data = SessionTokenCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if request.content_type == "application/json":
+            # A JSON body is checked whoever calls: a malformed one is refused, not ignored.
+            SessionTokenCreateInputSerializer(data=request.data).is_valid(raise_exception=True)
         if user.has_two_factor and not principal.second_factor:
+            data = SessionTokenCreateInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
             if "webauthn" not in data.validated_data:
                 raise Unauthenticated(
                     "this account has two-factor authentication: send the code from your "
