@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - importing connects the signal receivers
+        # Importing connects the receivers; sessions' run after signals' (the sign-in event).
+        from . import signals  # noqa: F401
+        from . import sessions  # noqa: F401  # isort: skip

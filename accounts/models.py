@@ -99,6 +99,8 @@ class WebAuthnDevice(TimestampMixin, Device):
     credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url")
     credential_data = models.BinaryField(help_text="fido2 AttestedCredentialData bytes")
     sign_count = models.PositiveBigIntegerField(default=0)
+    # A passkey is discoverable and verified its user (PIN, fingerprint): it signs in alone.
+    passkey = models.BooleanField(default=False)
 
     class Meta(Device.Meta):
         verbose_name = "security key"
@@ -158,3 +160,34 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code {self.pk} of {self.device_id}"
+
+
+class UserSessionQuerySet(models.QuerySet):
+    def active_for(self, user: User) -> UserSessionQuerySet:
+        """The account's signed-in sessions, most recently seen first."""
+        return self.filter(user=user, ended__isnull=True).order_by("-last_seen", "-pk")
+
+
+class UserSession(models.Model):
+    """One signed-in browser session, listed on the sessions page (accounts.sessions).
+
+    The session's own data holds this row's id, so no session key is stored here; a row
+    marked ended signs its session out on that session's next request.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    created = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    device = models.CharField(max_length=100, blank=True, help_text="From the user agent.")
+    method = models.CharField(max_length=40, blank=True, help_text="How it signed in.")
+    ended = models.DateTimeField(null=True, blank=True)
+
+    objects = UserSessionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "ended"])]
+
+    def __str__(self) -> str:
+        return f"{self.device} session of {self.user}"

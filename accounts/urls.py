@@ -7,7 +7,6 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("manage/account/", views.account, name="account"),
     path("", include("accounts.twofactor.urls")),
     path("terms/", views.terms, name="terms"),

@@ -6,11 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .events import describe_event, describe_place
 from .models import AccountEvent
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -22,37 +19,16 @@ def account(request: HttpRequest) -> HttpResponse:
     events = [
         {
             "created": event.created,
+            "text": describe_event(event.tag, event.details),
+            "place": describe_place(event.ip_address, event.user_agent),
             "tag": event.tag,
-            "label": event_label(event.tag),
-            "details": event_details(event.details),
-            "ip_address": event.ip_address,
-            "user_agent": event.user_agent,
         }
         for event in AccountEvent.objects.for_user(request.user)[:50]
     ]
     return render(
         request,
         "accounts/account.html",
-        {"events": events, **unverified_context(request)},
-    )
-
-
-def event_label(tag: str) -> str:
-    """ "account:email:primary_changed" -> "Email primary changed" (any app's tags)."""
-    parts = tag.split(":")[1:] or [tag]
-    if parts[0] == "account" and len(parts) > 1:
-        parts = parts[1:]
-    return " ".join(part.replace("_", " ") for part in parts).capitalize()
-
-
-def event_details(details: object) -> str:
-    """The event's details as "key: value" pairs, empty values left out."""
-    if not isinstance(details, dict):
-        return ""
-    return ", ".join(
-        f"{key.replace('_', ' ')}: {value}"
-        for key, value in details.items()
-        if value not in (None, "", [], {})
+        {"events": events, "show_tags": request.user.is_staff, **unverified_context(request)},
     )
 
 

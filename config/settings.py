@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "tokens.authentication.PrincipalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionTrackingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "core.errors.WharfErrorMiddleware",

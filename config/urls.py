@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from allauth.account import views as allauth_views
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 
 from accounts import views as accounts_views
 from accounts.limiting import (
@@ -15,6 +18,8 @@ from accounts.reauth import changes_email_addresses, reauth_required, reauth_req
 from core.api import api_not_found
 
 urlpatterns = [
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
+    path("favicon.ico", lambda request: HttpResponseRedirect(static("img/favicon.svg"))),
     path("admin/", admin.site.urls),
     # Sensitive allauth pages ask for a recent password (+ second factor): see accounts.reauth.
     path("accounts/password/change/", reauth_required(allauth_views.password_change)),

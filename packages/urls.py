@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import manage_views, views
+from . import manage_views, search, views
 
 app_name = "packages"
 
 urlpatterns = [
+    path("", search.home, name="home"),
+    path("search/", search.search, name="search"),
+    path("projects/", search.browse, name="projects"),
     path("legacy/", views.legacy_upload, name="legacy-upload"),
     path("simple/", views.simple_index, name="simple-index"),
     path("simple/<str:name>/", views.simple_project, name="simple-project"),

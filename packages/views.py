@@ -181,8 +181,9 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
     releases = sorted(
         project.releases.prefetch_related("files"), key=lambda r: r.parsed_version, reverse=True
     )
+    latest = latest_release(releases)
     if version is None:
-        release = latest_release(releases)
+        release = latest
     else:
         wanted = canonicalize_version(version)
         release = next((r for r in releases if r.canonical_version == wanted), None)
@@ -195,6 +196,8 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
         {
             "project": project,
             "release": release,
+            "latest": latest,
+            "version_pinned": version is not None,
             "releases": releases,
             "files": list(release.files.all()) if release else [],
             "roles": roles,

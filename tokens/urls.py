@@ -14,6 +14,13 @@ urlpatterns = [
     path(
         "manage/project/<str:name>/tokens/new/", views.project_token_create, name="project_create"
     ),
+    path("manage/account/sessions/", views.sessions, name="sessions"),
+    path("manage/account/sessions/<int:pk>/end/", views.session_end, name="session_end"),
+    path(
+        "manage/account/sessions/end-others/",
+        views.sessions_end_others,
+        name="sessions_end_others",
+    ),
     path("_/secrets/disclose-token", leaks.disclose_token, name="disclose"),
     path("_/github/disclose-token", leaks.disclose_token, name="disclose_github"),
 ]

@@ -122,3 +122,62 @@ def project_token_create(request: HttpRequest, name: str) -> HttpResponse:
         else:
             return _created(request, token, raw)
     return render(request, "tokens/create.html", {"form": form, "project": project})
+
+
+# --- Where the account is signed in: browser sessions and API tokens ------------------------
+# The page lives here, above accounts (which keeps the session bookkeeping), to list tokens too.
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    from accounts.models import UserSession
+    from accounts.sessions import current_session_id
+
+    current = current_session_id(request)
+    rows = [
+        {
+            "pk": row.pk,
+            "device": row.device or "an unknown browser",
+            "ip_address": row.ip_address,
+            "created": row.created,
+            "last_seen": row.last_seen,
+            "method": row.method,
+            "current": row.pk == current,
+        }
+        for row in UserSession.objects.active_for(request.user)
+    ]
+    rows.sort(key=lambda row: not row["current"])
+    return render(
+        request,
+        "tokens/sessions.html",
+        {
+            "sessions": rows,
+            "others": sum(1 for row in rows if not row["current"]),
+            "tokens": Token.objects.for_user(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest, pk: int) -> HttpResponse:
+    from accounts.sessions import session_end as end
+
+    end(user=request.user, session_id=pk, request=request)
+    messages.success(request, "That session is signed out.")
+    return redirect("tokens:sessions")
+
+
+@login_required
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    from accounts.sessions import sessions_end_others as end_others
+
+    count = end_others(user=request.user, request=request)
+    messages.success(
+        request,
+        f"Signed out {count} other session{'s' if count != 1 else ''}."
+        if count
+        else "There were no other sessions to sign out.",
+    )
+    return redirect("tokens:sessions")

@@ -23,7 +23,7 @@ def test_account_page_shows_security_history(user_client, user):
     record_event(user=user, tag="account:password:changed")
     response = user_client.get("/manage/account/")
     assert response.status_code == 200
-    assert b"account:password:changed" in response.content
+    assert b"Changed the password" in response.content
 
 
 def test_admin_refuses_staff_without_second_factor(client, staff):
