@@ -14,6 +14,11 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/dev.txt
 	touch $@
 
+# axe-core (pinned in package-lock.json) for the browser suite's accessibility checks.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} PWNED_PASSWORDS_URL=$${PWNED_PASSWORDS_URL:-offline} $(BIN)/python manage.py runserver 127.0.0.1:8000
@@ -23,7 +28,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: lint
+test: lint node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 

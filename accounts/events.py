@@ -86,7 +86,7 @@ def _second_factor(action: str, factor: str, details: dict[str, Any]) -> str:
     noun = {"totp": "the authenticator app", "webauthn": "the security key"}.get(
         kind, "the passkey"
     )
-    named = f"{noun} {_quoted(label)}" if label and factor == "webauthn" else noun
+    named = f"{noun} {_quoted(label)}" if label and factor in ("webauthn", "passkey") else noun
     purpose = details.get("purpose")
     match action, factor:
         case "added", "recovery_code":

@@ -27,7 +27,9 @@ class TwoFactorStage(LoginStage):
 
     def handle(self) -> tuple[HttpResponse | None, bool]:
         user = self.login.user
-        if user is None or not user_has_two_factor(user):
+        # A passkey (accounts.passkeys) is both factors at once: nothing more to ask.
+        passkey_used = getattr(getattr(user, "otp_device", None), "passkey", False)
+        if user is None or passkey_used or not user_has_two_factor(user):
             # The password was just entered: it counts as a fresh re-authentication.
             mark_reauthenticated(self.request)
             return None, True

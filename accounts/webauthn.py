@@ -99,24 +99,36 @@ def credential(device: WebAuthnDevice) -> AttestedCredentialData:
     return AttestedCredentialData(bytes(device.credential_data))
 
 
-def begin_registration(request: HttpRequest, user: User) -> dict[str, Any]:
-    """Options for navigator.credentials.create(); existing keys are excluded."""
+def begin_registration(
+    request: HttpRequest, user: User, *, passkey: bool = False
+) -> dict[str, Any]:
+    """Options for navigator.credentials.create(); existing keys are excluded.
+
+    A passkey must be discoverable (stored on the authenticator, found without a username)
+    and verify its user (PIN, fingerprint), which fido2 then checks on completion.
+    """
     existing = [credential(d) for d in WebAuthnDevice.objects.filter(user=user)]
+    required = ResidentKeyRequirement.REQUIRED if passkey else ResidentKeyRequirement.DISCOURAGED
+    verification = (
+        UserVerificationRequirement.REQUIRED if passkey else UserVerificationRequirement.DISCOURAGED
+    )
     options, state = _server().register_begin(
         PublicKeyCredentialUserEntity(
             id=str(user.pk).encode(), name=user.username, display_name=user.username
         ),
         existing,
-        resident_key_requirement=ResidentKeyRequirement.DISCOURAGED,
-        user_verification=UserVerificationRequirement.DISCOURAGED,
+        resident_key_requirement=required,
+        user_verification=verification,
     )
-    _stash(request, "register", state)
+    _stash(request, "register-passkey" if passkey else "register", state)
     return dict(options)
 
 
-def complete_registration(request: HttpRequest, response: Any) -> AttestedCredentialData:
+def complete_registration(
+    request: HttpRequest, response: Any, *, passkey: bool = False
+) -> AttestedCredentialData:
     """Verify the browser's credential.toJSON() from create(); returns the new credential."""
-    state = _pop(request, "register")
+    state = _pop(request, "register-passkey" if passkey else "register")
     _check_shape(response)
     try:
         auth_data = _server().register_complete(state, response)
@@ -153,6 +165,47 @@ def complete_authentication(
             f"The security key was not accepted ({error}). Try again or use another method."
         ) from error
     device = devices[websafe_encode(parsed.raw_id)]
+    return Assertion(device=device, counter=parsed.response.authenticator_data.counter)
+
+
+def begin_passkey_authentication(request: HttpRequest) -> dict[str, Any]:
+    """Options for get() with no username: the authenticator offers its passkeys for the site."""
+    options, state = _server().authenticate_begin(
+        None, user_verification=UserVerificationRequirement.REQUIRED
+    )
+    _stash(request, "passkey", state)
+    return dict(options)
+
+
+def complete_passkey_authentication(request: HttpRequest, response: Any) -> Assertion:
+    """Verify a passkey assertion (user verified) and find whose passkey signed it."""
+    state = _pop(request, "passkey")
+    _check_shape(response)
+    try:
+        parsed = AuthenticationResponse.from_dict(response)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise WebAuthnError(f"The passkey answer was not readable ({error}). Try again.") from error
+    device = (
+        WebAuthnDevice.objects.filter(
+            credential_id=websafe_encode(parsed.raw_id), passkey=True, confirmed=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if device is None or not device.user.is_active:
+        raise WebAuthnError(
+            "This passkey is not registered here: sign in with your username and password, "
+            "then add the passkey on your two-factor page."
+        )
+    handle = parsed.response.user_handle
+    if handle is not None and handle != str(device.user_id).encode():
+        raise WebAuthnError("This passkey belongs to another account. Try another passkey.")
+    try:
+        _server().authenticate_complete(state, [credential(device)], response)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise WebAuthnError(
+            f"The passkey was not accepted ({error}). Try again or sign in with your password."
+        ) from error
     return Assertion(device=device, counter=parsed.response.authenticator_data.counter)
 
 

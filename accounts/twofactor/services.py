@@ -22,6 +22,7 @@ RECOVERY_CODE_COUNT = 8
 FACTOR_LABELS = {
     "totp": "authenticator app",
     "webauthn": "security key",
+    "passkey": "passkey",
     "recovery_code": "recovery code",
 }
 MAX_KEYS = 10
@@ -147,8 +148,9 @@ def webauthn_register(
     label: str,
     credential: AttestedCredentialData,
     request: HttpRequest | None = None,
+    passkey: bool = False,
 ) -> tuple[WebAuthnDevice, list[str] | None]:
-    """Save a verified new key; returns it and new recovery codes for a first factor."""
+    """Save a verified new key or passkey; returns it and new recovery codes for a first factor."""
     label = clean_label(label)
     if WebAuthnDevice.objects.filter(user=user).count() >= MAX_KEYS:
         raise WharfError(f"An account can have {MAX_KEYS} security keys: remove one first.")
@@ -161,8 +163,9 @@ def webauthn_register(
         confirmed=True,
         credential_id=credential_id,
         credential_data=bytes(credential),
+        passkey=passkey,
     )
-    return device, _factor_added(user, request, "webauthn", label)
+    return device, _factor_added(user, request, "passkey" if passkey else "webauthn", label)
 
 
 @transaction.atomic

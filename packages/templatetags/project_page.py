@@ -31,3 +31,23 @@ def readme_in_page(html: str) -> SafeString:
 def short_hash(value: str) -> str:
     """The first 12 hex digits of a digest: enough to compare by eye."""
     return f"{value[:12]}…" if len(value) > 12 else value
+
+
+@register.filter
+def in_words(events):
+    """A project's history as sentences (packages.events)."""
+    from packages.events import describe_project_events
+
+    return describe_project_events(events)
+
+
+@register.filter
+def is_sole_owner(project, user) -> bool:
+    """True when user is the project's only Owner (who may not leave or be removed)."""
+    owners = list(project.roles.filter(role="Owner").values_list("user_id", flat=True)[:2])
+    return owners == [user.pk]
+
+
+@register.filter
+def owner_count(roles) -> int:
+    return sum(1 for role in roles if role.role == "Owner")

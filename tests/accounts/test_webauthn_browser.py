@@ -79,7 +79,7 @@ def sign_in(page, site: str, user) -> None:
     page.goto(f"{site}/accounts/login/")
     page.fill("[name=login]", user.username)
     page.fill("[name=password]", PASSWORD)
-    page.click("form [type=submit]")
+    page.click("main form[method=post] [type=submit]")
 
 
 def test_register_a_key_and_sign_in_with_it_in_a_browser(page, site, settings):
@@ -96,7 +96,7 @@ def test_register_a_key_and_sign_in_with_it_in_a_browser(page, site, settings):
     assert RecoveryCodeDevice.objects.get(user=user).remaining == 8
 
     page.goto(f"{site}/manage/account/")
-    page.click("text=Log out")
+    page.click("text=Sign out")
     sign_in(page, site, user)
     page.wait_for_url(f"{site}/accounts/two-factor/")
     page.click("text=Use my security key")
