@@ -15,6 +15,7 @@ from typing import Any
 from allauth.account import signals as allauth_signals
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -66,12 +67,8 @@ def session_start(
         method=method,
     )
     request.session[SESSION_ROW_KEY] = row.pk
-    this_event = (
-        AccountEvent.objects.filter(user=user, tag="account:login:success")
-        .order_by("-created", "-pk")
-        .first()
-    )
-    if notify and method != "signup" and _seen_before(user, device, this_event) is False:
+    # Django's user_logged_in comes before allauth's: this sign-in has no event yet.
+    if notify and method != "signup" and _seen_before(user, device, None) is False:
         send_security_email(
             user=user,
             template="new_device_sign_in",
@@ -157,7 +154,7 @@ class SessionTrackingMiddleware:
 # --- Reactions to allauth ------------------------------------------------------------------
 
 
-@receiver(allauth_signals.user_logged_in)
+@receiver(user_logged_in)
 def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     if getattr(request, "_wharf_signed_up", False):
         method = "signup"

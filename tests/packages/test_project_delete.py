@@ -105,7 +105,7 @@ def test_owner_deletes_project(client, project, owner, maintainer, files_storage
         "files": 3,
     }
     history = signed_in(maintainer).get("/manage/account/").content.decode()
-    assert "Project deleted" in history
+    assert f"The project demo-pkg was deleted by {owner.username}" in history
 
     (mail,) = mailoutbox
     assert mail.subject.endswith("demo-pkg was deleted")
