@@ -153,6 +153,13 @@ def describe_event(tag: str, details: object) -> str:
         }.get(parts[-1], f"Changed the API token {name}")
         if parts[-1] == "revoked" and details.get("reason"):
             text += f" ({details['reason']})"
+    elif tag.startswith("account:access_token:"):
+        text = {
+            "created": "Created an API access token for scripts",
+            "revoked": "Revoked an API access token",
+        }.get(parts[-1], "Changed an API access token")
+        if parts[-1] == "revoked" and details.get("reason"):
+            text += f" ({details['reason']})"
     elif tag == "account:project:deleted":
         text = f"The project {details.get('project', '?')} was deleted" + (
             f" by {details['deleted_by']}" if details.get("deleted_by") else ""

@@ -21,6 +21,11 @@ urlpatterns = [
         views.sessions_end_others,
         name="sessions_end_others",
     ),
+    path(
+        "manage/account/sessions/access-tokens/<int:pk>/revoke/",
+        views.access_token_revoke,
+        name="access_token_revoke",
+    ),
     path("_/secrets/disclose-token", leaks.disclose_token, name="disclose"),
     path("_/github/disclose-token", leaks.disclose_token, name="disclose_github"),
 ]

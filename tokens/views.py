@@ -7,7 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import sessions as signed_in
+from accounts.models import UserSession
 from accounts.reauth import reauth_required
+from accounts.user_agents import describe_user_agent
 from core.errors import WharfError
 from core.permissions import Action, can, require
 from core.urls import absolute_url
@@ -15,7 +18,7 @@ from packages.models import Project, Role
 
 from . import services
 from .forms import ProjectTokenCreateForm, TokenCreateForm
-from .models import Token
+from .models import AccessToken, Token
 
 
 def _my_project_names(user) -> list[str]:
@@ -130,10 +133,7 @@ def project_token_create(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 def sessions(request: HttpRequest) -> HttpResponse:
-    from accounts.models import UserSession
-    from accounts.sessions import current_session_id
-
-    current = current_session_id(request)
+    current = signed_in.current_session_id(request)
     rows = [
         {
             "pk": row.pk,
@@ -153,7 +153,19 @@ def sessions(request: HttpRequest) -> HttpResponse:
         {
             "sessions": rows,
             "others": sum(1 for row in rows if not row["current"]),
-            "tokens": Token.objects.for_user(request.user),
+            "access_tokens": [
+                {
+                    "pk": token.pk,
+                    "public_id": token.public_id,
+                    "device": describe_user_agent(token.user_agent),
+                    "created_ip": token.created_ip,
+                    "created": token.created,
+                    "expires_at": token.expires_at,
+                    "last_used_at": token.last_used_at,
+                    "last_used_ip": token.last_used_ip,
+                }
+                for token in AccessToken.objects.for_user(request.user).active()
+            ],
         },
     )
 
@@ -161,9 +173,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
-    from accounts.sessions import session_end as end
-
-    end(user=request.user, session_id=pk, request=request)
+    signed_in.session_end(user=request.user, session_id=pk, request=request)
     messages.success(request, "That session is signed out.")
     return redirect("tokens:sessions")
 
@@ -171,13 +181,20 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sessions_end_others(request: HttpRequest) -> HttpResponse:
-    from accounts.sessions import sessions_end_others as end_others
-
-    count = end_others(user=request.user, request=request)
+    count = signed_in.sessions_end_others(user=request.user, request=request)
     messages.success(
         request,
         f"Signed out {count} other session{'s' if count != 1 else ''}."
         if count
         else "There were no other sessions to sign out.",
     )
+    return redirect("tokens:sessions")
+
+
+@login_required
+@require_POST
+def access_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(AccessToken, pk=pk, user=request.user)
+    services.access_token_revoke(token=token, actor=request.user, request=request)
+    messages.success(request, "That API access token is revoked: scripts using it are refused.")
     return redirect("tokens:sessions")

@@ -13,17 +13,20 @@ _HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 _LANG = re.compile(r"\slang=", re.IGNORECASE)
 _EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a>", re.IGNORECASE)
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)", re.IGNORECASE)
+_PRE = re.compile(r"<pre\b", re.IGNORECASE)
 
 
 @register.filter
 def readme_in_page(html: str) -> SafeString:
     """Demote the README's headings two levels (its h1 sits under the page's h2), and drop
     what assistive technology trips on: empty anchor links, code-language `lang` attributes
-    (not human languages) and images without alt text (marked decorative)."""
+    (not human languages), images without alt text (marked decorative) and code blocks that
+    scroll but cannot be reached by keyboard."""
     html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", str(html))
     html = _LANG.sub(" data-lang=", html)
     html = _EMPTY_LINK.sub("", html)
     html = _IMG_WITHOUT_ALT.sub('<img alt=""', html)
+    html = _PRE.sub('<pre tabindex="0"', html)  # code that scrolls sideways takes focus
     return mark_safe(html)  # noqa: S308 - the input was sanitized by readme_renderer
 
 

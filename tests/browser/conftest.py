@@ -78,6 +78,8 @@ def new_page(browser, site) -> Iterator[object]:
 
     def make(viewport: dict[str, int] = DESKTOP, **options: object):
         context = browser.new_context(viewport=viewport, **options)
+        if AXE.exists():  # in every page, before its own scripts (not subject to its CSP)
+            context.add_init_script(path=str(AXE))
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
@@ -147,7 +149,8 @@ def widest_elements(page) -> list[str]:
         .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
         .slice(0, 8)
         .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-             + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')
+             + (typeof e.className === 'string' && e.className
+                ? '.' + e.className.split(' ').join('.') : '')
              + ' ' + Math.round(e.getBoundingClientRect().right))"""
     )
 
@@ -156,8 +159,6 @@ def axe(page) -> list[dict]:
     """axe-core's violations on the current page, critical and serious only."""
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make test does) to install it")
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text())
     result = page.evaluate(
         "async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))"
     )
