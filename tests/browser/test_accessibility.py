@@ -6,6 +6,7 @@ Screenshots of the main pages land in var/screenshots/ (a few are committed unde
 from __future__ import annotations
 
 import pytest
+from packaging.utils import canonicalize_version
 
 from packages.models import Role
 from tests.browser.conftest import (
@@ -89,6 +90,7 @@ def harbour(db):
         release = ReleaseFactory(
             project=project,
             version=version,
+            canonical_version=canonicalize_version(version),
             summary="Lights that guide boats home",
             description=README,
             description_content_type="text/markdown",

@@ -83,7 +83,7 @@ def test_new_user_journey(new_page, site, tmp_path):
     page.wait_for_url(f"{site}/manage/account/two-factor/recovery-codes/")
     codes = page.locator("pre.recovery-codes").inner_text().split()
     assert len(codes) == 8
-    screenshot(page, "recovery-codes")
+    screenshot(page, "journey-recovery-codes")
     sign_out(page)
 
     # Sign in again with a recovery code in the single code box.
@@ -98,14 +98,14 @@ def test_new_user_journey(new_page, site, tmp_path):
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{site}/manage/account/two-factor/")
     assert WebAuthnDevice.objects.get(user=user).passkey
-    screenshot(page, "two-factor")
+    screenshot(page, "journey-two-factor")
     sign_out(page)
     page.goto(f"{site}/accounts/login/")
-    screenshot(page, "sign-in")
+    screenshot(page, "journey-sign-in")
     page.click("text=Sign in with a passkey")
     page.wait_for_url(f"{site}/manage/account/")
     assert "Signed in with a passkey" in page.locator("main").inner_text()
-    screenshot(page, "account")
+    screenshot(page, "journey-account")
 
     # Create a token and copy it.
     page.goto(f"{site}/manage/account/tokens/new/")
@@ -128,14 +128,14 @@ def test_new_user_journey(new_page, site, tmp_path):
     page.fill("#home-q", "harbour lights")
     page.press("#home-q", "Enter")
     page.wait_for_url("**/search/?q=*")
-    screenshot(page, "search")
+    screenshot(page, "journey-search")
     page.click("main .project-list >> text=harbour-lights")
     page.wait_for_url(f"{site}/project/harbour-lights/")
-    screenshot(page, "project")
+    screenshot(page, "journey-project")
     page.set_viewport_size(PHONE)
     page.reload()
     assert horizontal_overflow(page) <= 0, widest_elements(page)
-    screenshot(page, "project-phone")
+    screenshot(page, "journey-project-phone")
     page.goto(f"{site}/manage/project/harbour-lights/")
     history = page.locator("main").inner_text()
     assert "Uploaded harbour_lights-0.1.0-py3-none-any.whl with token ‘CI’" in history
@@ -151,7 +151,7 @@ def test_new_user_journey(new_page, site, tmp_path):
     # ... and the first ends it from the sessions page: the second is signed out.
     page.goto(f"{site}/manage/account/sessions/")
     assert page.locator("text=(this session)").count() == 1
-    screenshot(page, "sessions")
+    screenshot(page, "journey-sessions")
     page.click("main table button:has-text('Sign out')")
     page.wait_for_url(f"{site}/manage/account/sessions/")
     assert "That session is signed out." in page.locator("main").inner_text()
