@@ -13,16 +13,16 @@ from allauth.account.models import Login
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import twofactor_services as services
 from . import webauthn
 from .reauth import reauth_required, safe_next
-from .twofactor_forms import KeyLabelForm
-from .twofactor_views import _json_view, _read_json, _show_new_codes
+from .twofactor import services
+from .twofactor.forms import KeyLabelForm
+from .twofactor.views import _json_view, _read_json, _show_new_codes
 
 
 @reauth_required
@@ -68,7 +68,7 @@ def passkey_login_begin(request: HttpRequest) -> JsonResponse:
 @_json_view
 def passkey_login_complete(request: HttpRequest) -> JsonResponse:
     """Verify the passkey, then sign in through allauth (its stages, signals and limits)."""
-    next_url = safe_next(request, request.GET.get("next"), settings.LOGIN_REDIRECT_URL)
+    next_url = safe_next(request, request.GET.get("next"), resolve_url(settings.LOGIN_REDIRECT_URL))
     if request.user.is_authenticated:
         return JsonResponse({"redirect": next_url})
     assertion = webauthn.complete_passkey_authentication(

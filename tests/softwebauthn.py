@@ -19,6 +19,7 @@ from fido2 import cbor
 from fido2.utils import websafe_decode, websafe_encode
 
 _FLAG_USER_PRESENT = 0x01
+_FLAG_USER_VERIFIED = 0x04
 _FLAG_ATTESTED = 0x40
 _AAGUID = bytes(16)
 
@@ -26,8 +27,13 @@ _AAGUID = bytes(16)
 class SoftAuthenticator:
     """One credential on one software key."""
 
-    def __init__(self, origin: str = "http://localhost:8000") -> None:
+    def __init__(
+        self, origin: str = "http://localhost:8000", *, verifies_user: bool = False
+    ) -> None:
         self.origin = origin
+        # A passkey authenticator checks a PIN or biometrics and says so (UV flag).
+        self.verifies_user = verifies_user
+        self.user_handle: str | None = None
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(32)
         self.counter = 0
@@ -57,6 +63,7 @@ class SoftAuthenticator:
 
     def _auth_data(self, rp_id: str, *, attested: bool) -> bytes:
         flags = _FLAG_USER_PRESENT | (_FLAG_ATTESTED if attested else 0)
+        flags |= _FLAG_USER_VERIFIED if self.verifies_user else 0
         data = hashlib.sha256(rp_id.encode()).digest() + bytes([flags])
         data += struct.pack(">I", self.counter)
         if attested:
@@ -67,6 +74,7 @@ class SoftAuthenticator:
         """navigator.credentials.create() + toJSON(), for the server's creation options."""
         public_key = options["publicKey"]
         self.rp_id = public_key["rp"]["id"]
+        self.user_handle = public_key["user"]["id"]
         client_data = self._client_data("webauthn.create", public_key["challenge"], origin)
         attestation = cbor.encode(
             {"fmt": "none", "attStmt": {}, "authData": self._auth_data(self.rp_id, attested=True)}
@@ -107,6 +115,6 @@ class SoftAuthenticator:
                 "clientDataJSON": websafe_encode(client_data),
                 "authenticatorData": websafe_encode(auth_data),
                 "signature": websafe_encode(signature),
-                "userHandle": None,
+                "userHandle": self.user_handle if self.verifies_user else None,
             },
         }

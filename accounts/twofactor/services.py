@@ -15,6 +15,7 @@ from core.errors import Conflict, WharfError
 from ..emails import send_security_email
 from ..events import client_ip, record_event
 from ..models import RecoveryCode, RecoveryCodeDevice, User, WebAuthnDevice, hash_recovery_code
+from ..sessions import sessions_end_others
 from ..webauthn import Assertion, counter_regressed, credential_id_of
 from . import user_has_two_factor
 
@@ -72,6 +73,8 @@ def _factor_removed(user: User, request: HttpRequest | None, factor: str, label:
         label=label,
         two_factor_left=two_factor_left,
     )
+    # Whoever removed it keeps this session; any other (perhaps the reason) is signed out.
+    sessions_end_others(user=user, request=request, reason="second factor removed")
     _notify(
         user,
         request,
@@ -254,7 +257,11 @@ def recovery_codes_generate(*, user: User, request: HttpRequest | None = None) -
 def second_factor_used(
     *, user: User, factor: str, label: str, purpose: str, request: HttpRequest | None = None
 ) -> None:
-    """Record a passed second factor (sign-in or re-authentication) and tell the owner."""
+    """Record a passed second factor (sign-in or re-authentication); a recovery code is mailed.
+
+    Routine use of an app or key is not mailed (it was, seven times in fifteen minutes): a
+    sign-in from a new device is, by accounts.sessions.
+    """
     record_event(
         user=user, tag=f"account:2fa:{factor}:used", request=request, label=label, purpose=purpose
     )
@@ -262,12 +269,3 @@ def second_factor_used(
         device = RecoveryCodeDevice.objects.filter(user=user).first()
         remaining = device.remaining if device else 0
         _notify(user, request, "recovery_code_used", remaining=remaining, purpose=purpose)
-    else:
-        _notify(
-            user,
-            request,
-            "two_factor_used",
-            factor=FACTOR_LABELS[factor],
-            label=label,
-            purpose=purpose,
-        )
