@@ -58,9 +58,34 @@ def reauth_url(request: HttpRequest) -> str:
     if request.method in ("GET", "HEAD"):
         back = request.get_full_path()
     else:
-        # A form's POST cannot be replayed after the detour: return to the page holding it.
+        # A form's POST cannot be replayed after the detour: return to the page holding it,
+        # which gets back what was typed (restored_form below; static/js/wharf.js fills it in).
         back = safe_next(request, request.META.get("HTTP_REFERER"), reverse("accounts:account"))
+        _keep_form(request, back)
     return reverse("accounts:reauthenticate") + "?" + urlencode({"next": back})
+
+
+FORM_KEY = "wharf_reauth_form"
+# Secrets and one-time values are never kept; the rest is what the user typed or chose.
+_NOT_KEPT = {"csrfmiddlewaretoken", "password", "oldpassword", "password1", "password2", "code"}
+
+
+def _keep_form(request: HttpRequest, back: str) -> None:
+    fields = [name for name in request.POST if name not in _NOT_KEPT][:50]
+    data = {name: [v[:5000] for v in request.POST.getlist(name)[:50]] for name in fields}
+    request.session[FORM_KEY] = {"path": urlsplit(back).path, "data": data}
+
+
+def restored_form(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the fields posted before a re-authentication detour, once, on the
+    page they came from (only for requests that carry a session cookie)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES or not hasattr(request, "session"):
+        return {}
+    kept = request.session.get(FORM_KEY)
+    if not isinstance(kept, dict) or kept.get("path") != request.path:
+        return {}
+    del request.session[FORM_KEY]
+    return {"restored_form": kept.get("data") or {}}
 
 
 def redirect_to_reauthenticate(request: HttpRequest, next_url: str) -> HttpResponseRedirect:
