@@ -122,6 +122,8 @@ _SIMPLE = {
     "account:recovery:completed": "Account recovery was completed",
     "account:session:ended": "Signed out another session",
     "account:session:others_ended": "Signed out all other sessions",
+    "account:sessions:ended": "Signed out everywhere",
+    "account:password:reset_link_sent": "Support staff sent a password reset link",
 }
 
 

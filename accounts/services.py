@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_otp import devices_for_user
 
 from .events import record_event
-from .models import User
+from .models import User, UserSession
 
 
 def actor_name(actor: User | None) -> str:
@@ -102,6 +102,8 @@ def sessions_end_all(*, user: User, actor: User | None, reason: str) -> int:
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             session.delete()
             ended += 1
+    # The sessions page (accounts.sessions) lists them no longer.
+    UserSession.objects.active_for(user).update(ended=timezone.now())
     record_event(
         user=user, tag="account:sessions:ended", count=ended, actor=actor_name(actor), reason=reason
     )

@@ -99,3 +99,38 @@ def test_a_new_kind_of_device_is_mailed_a_known_one_is_not(user, mailoutbox):
     [notice] = mailoutbox
     assert notice.subject.endswith("New sign-in to your Wharf account from Safari on iOS")
     assert "/manage/account/sessions/" in notice.body and user.email in notice.to
+
+
+def test_removing_a_second_factor_ends_the_other_sessions(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import login_verified, mark_reauthenticated
+
+    there = signed_in(user, SAFARI)
+    TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    here = mark_reauthenticated(login_verified(Client(), user))
+
+    assert here.post("/manage/account/two-factor/totp/remove/").status_code == 302
+    assert there.get("/manage/account/").status_code == 302
+    assert here.get("/manage/account/").status_code == 200
+
+
+def test_a_completed_recovery_ends_every_session(user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from recovery.models import Ticket
+    from recovery.services import ticket_complete
+    from tests.factories import TicketFactory
+
+    there = signed_in(user, SAFARI)
+    ticket = TicketFactory(
+        account=user,
+        status=Ticket.Status.APPROVED,
+        approved_at=timezone.now() - timedelta(days=2),
+        effective_at=timezone.now() - timedelta(hours=1),
+    )
+    ticket_complete(ticket_id=ticket.pk)
+    assert there.get("/manage/account/").status_code == 302
+    assert not UserSession.objects.active_for(user).exists()
