@@ -158,7 +158,7 @@ def test_reset_pages_are_identical_for_verified_unverified_and_unknown(client, m
     ]
     assert KEY_LINK in mailoutbox[0].body
     assert KEY_LINK not in mailoutbox[1].body
-    assert "we do not have any record of such an account" in mailoutbox[2].body
+    assert "No Wharf account uses this address" in mailoutbox[2].body
 
 
 def test_reset_requests_are_rate_limited_per_address(client, user, mailoutbox):

@@ -1,6 +1,6 @@
 """The real-browser suite: Playwright driving Debian's /usr/bin/chromium (never a download).
 
-One browser per test session (per xdist worker); each test gets fresh contexts. The live
+One browser per test module (launching takes a second); each test gets fresh contexts. The live
 server is addressed as http://localhost:<port> (WebAuthn's RP ID must be a host name).
 axe-core comes from node_modules (npm ci, pinned in package-lock.json). Screenshots go to
 var/screenshots/; a few are committed under docs/ for the README.
@@ -47,17 +47,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason="needs /usr/bin/chromium"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup) -> Iterator[object]:
+    """One Chromium per test module: the tests of a module share it, each in new contexts."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("needs /usr/bin/chromium")
-    # playwright's event loop runs in this thread for the rest of the session; Django's
-    # database calls from the tests (and the live server's thread) are still synchronous.
+    # playwright's event loop runs in this thread while the module's tests run; Django's
+    # database calls from the tests are still synchronous. Only for these modules: a
+    # subprocess started later (manage.py check --deploy) must not inherit the variable.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
