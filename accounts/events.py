@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 
 from .models import AccountEvent, User
+from .user_agents import describe_user_agent
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -174,8 +175,6 @@ def describe_event(tag: str, details: object) -> str:
 
 def describe_place(ip_address: str | None, user_agent: str) -> str:
     """ "from 203.0.113.5 (Firefox on Linux)"; empty when neither is known."""
-    from .user_agents import describe_user_agent
-
     device = describe_user_agent(user_agent) if user_agent else ""
     where = f"from {ip_address}" if ip_address else ""
     if where and device:

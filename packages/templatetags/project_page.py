@@ -7,6 +7,8 @@ import re
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from packages.events import describe_project_events
+
 register = template.Library()
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
@@ -39,8 +41,6 @@ def short_hash(value: str) -> str:
 @register.filter
 def in_words(events):
     """A project's history as sentences (packages.events)."""
-    from packages.events import describe_project_events
-
     return describe_project_events(events)
 
 
