@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pyotp
 from django.core import mail
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery.models import Ticket
 from tests.browser.conftest import screenshot
+from tests.conftest import login_verified
 from tests.factories import PASSWORD
 from tests.recovery.conftest import ATTEST_REPOSITORY, make_support_staff
 from tests.recovery.conftest import dag as dag  # the seed's claimant, a fixture
@@ -37,6 +39,13 @@ def test_support_staff_approve_a_recovery_in_the_admin(new_page, site, dag):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
 
+    # No system check proves the claim here, so a second staff member vouches first (four eyes).
+    second = login_verified(Client(), make_support_staff(username="kim-support"))
+    vouched = second.post(
+        f"/admin/recovery/ticket/{ticket.pk}/act/endorse/",
+        {"reason": "Checked the repository history: dag-dev made every commit."},
+    )
+    assert vouched.status_code == 302
     make_support_staff(username="sam-support", email="sam@wharf.example")
     staff = new_page()
     staff.on("dialog", lambda dialog: dialog.accept())
@@ -52,7 +61,7 @@ def test_support_staff_approve_a_recovery_in_the_admin(new_page, site, dag):
     staff.wait_for_url("**/admin/recovery/ticket/")
     staff.click(f"text={ticket.reference}")
     staff.wait_for_url(f"**/admin/recovery/ticket/{ticket.pk}/change/")
-    assert "The repository matches." in staff.locator("#content").inner_text()
+    assert "four eyes" in staff.locator("#content").inner_text()
     screenshot(staff, "admin-recovery-ticket")
     approve = staff.locator("form.approve")
     approve.locator("[name=remedies][value=set_contact_email]").check()
