@@ -78,9 +78,10 @@ def search_projects(query: str) -> QuerySet[Project]:
         ) + SearchVector("latest_summary", weight="B")
         wanted = SearchQuery(query, search_type="websearch")
         substring = Q(normalized_name__contains=normalize(query))
+        # Filter on the match itself: ts_rank gives non-matches a tiny positive rank.
         return (
-            projects.annotate(rank=SearchRank(vector, wanted))
-            .filter(Q(rank__gt=0) | substring)
+            projects.annotate(document=vector, rank=SearchRank(vector, wanted))
+            .filter(Q(document=wanted) | substring)
             .order_by("-exact", "-rank", "normalized_name")
         )
     for word in words:
