@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "packages",
+    "publishing",
     "tokens",
     "recovery",
 ]
@@ -231,6 +232,9 @@ _RATE_LIMIT_DEFAULTS = {
     "recovery_ip": "5/3600",  # recovery requests from one IP address
     "recovery_account": "3/86400",  # recovery requests claiming one account
     "email_resend_user": "1/180",  # verification mails sent to one address
+    "oidc_mint_ip": "60/60",  # trusted-publishing token exchanges from one IP address
+    "oidc_mint_publisher": "30/60",  # token exchanges for one trusted publisher
+    "publisher_add_user": "20/3600",  # trusted publishers one account registers
 }
 RATE_LIMITS = {
     name: env(f"RATE_LIMIT_{name.upper()}", default=default)
@@ -327,6 +331,33 @@ ARCHIVE_MAX_MEMBERS = env.int("ARCHIVE_MAX_MEMBERS", default=20_000)
 # A member over ARCHIVE_RATIO_MIN_SIZE may not be compressed more than this ratio (Warehouse: 50).
 ARCHIVE_MAX_COMPRESSION_RATIO = env.int("ARCHIVE_MAX_COMPRESSION_RATIO", default=50)
 ARCHIVE_RATIO_MIN_SIZE = env.int("ARCHIVE_RATIO_MIN_SIZE", default=10 * 1024 * 1024)
+
+# --- Trusted publishing: CI jobs exchange their OIDC token for a 15-minute upload token -----
+# The audience a CI job must request its OIDC token for (GET /_/oidc/audience says it).
+OIDC_AUDIENCE = env("OIDC_AUDIENCE", default=SITE_HOST)
+# The issuers trusted at all, as comma-separated kind=url pairs (kinds: github, gitlab,
+# generic); add a self-managed GitLab, Gitea/Forgejo Actions or any OIDC CI here.
+OIDC_ISSUERS = [
+    (kind.strip(), url.strip().rstrip("/"))
+    for kind, _, url in (
+        pair.partition("=")
+        for pair in env.list(
+            "OIDC_ISSUERS",
+            default=[
+                "github=https://token.actions.githubusercontent.com",
+                "gitlab=https://gitlab.com",
+            ],
+        )
+        if pair.strip()
+    )
+]
+# Fetch an issuer's keys from a private address (tests run a fake issuer on 127.0.0.1).
+OIDC_ALLOW_PRIVATE_ISSUERS = env.bool("OIDC_ALLOW_PRIVATE_ISSUERS", default=False)
+# Clock skew tolerated on exp, nbf and iat, in seconds.
+OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=30)
+# How long a minted upload token lives, and how long a pending publisher waits for its name.
+TRUSTED_PUBLISHING_TOKEN_MINUTES = env.int("TRUSTED_PUBLISHING_TOKEN_MINUTES", default=15)
+PENDING_PUBLISHER_DAYS = env.int("PENDING_PUBLISHER_DAYS", default=30)
 
 # --- Account recovery: staff review; approval waits so the real owner can still cancel ----
 RECOVERY_WAITING_PERIOD = timedelta(hours=env.float("RECOVERY_WAITING_PERIOD_HOURS", default=24))

@@ -39,6 +39,9 @@ class Action(StrEnum):
     YANK = "project:yank"
     DELETE = "project:delete"  # the project, a release or a file
     MANAGE_SETTINGS = "project:settings"
+    # Add or remove trusted publishers, set trusted-publishing-only (changes who can publish;
+    # on a NewProject: register a pending publisher for a name nobody owns yet).
+    MANAGE_PUBLISHERS = "project:manage_publishers"
     # The acting account (target: None, or the token).
     TOKEN_CREATE = "account:token_create"
     TOKEN_REVOKE = "account:token_revoke"
@@ -61,6 +64,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.YANK,
             Action.DELETE,
             Action.MANAGE_SETTINGS,
+            Action.MANAGE_PUBLISHERS,
         }
     ),
     MAINTAINER: frozenset({Action.UPLOAD, Action.VIEW_MANAGE, Action.VIEW_ROLES, Action.LEAVE}),
@@ -68,7 +72,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 
 # Changes of who controls a project or an account: the password (and second factor) must
 # have been entered moments ago, on the web and the API alike.
-SENSITIVE: frozenset[Action] = frozenset({Action.MANAGE_ROLES, Action.DELETE, Action.TOKEN_CREATE})
+SENSITIVE: frozenset[Action] = frozenset(
+    {Action.MANAGE_ROLES, Action.DELETE, Action.TOKEN_CREATE, Action.MANAGE_PUBLISHERS}
+)
 
 # The Django permission support staff hold for each recovery action.
 RECOVERY_PERMISSIONS: dict[Action, str] = {
@@ -147,6 +153,22 @@ def _upload(principal: Principal, project: Any) -> Decision:
             f'the token is scoped to {scope}; it cannot create the new project "{name}". '
             f'Create a token scoped to "{name}" (or an account-wide token) to register it.'
         )
+    if principal.kind == Kind.PUBLISHER:
+        # Its token names the one project the publisher proved (a pending publisher's
+        # project is created when the token is minted, so it always exists by now).
+        if project.pk is None or principal.scope is None:
+            return _deny(
+                f"{principal.label} can only publish its own project, not create "
+                f"'{project.name}': register a pending publisher for that name."
+            )
+        return ALLOWED
+    if getattr(project, "require_trusted_publishing", False):
+        return _deny(
+            f"project '{project.name}' accepts uploads only from its trusted publishers (CI "
+            "workflows), not with personal or organization tokens: publish from its CI "
+            "workflow, or ask an Owner to change that at "
+            f"{absolute_url('publishing:project', project.normalized_name)}."
+        )
     if user is not None:
         turn_on = (
             f"turn it on at {absolute_url('accounts:two_factor')} and upload with an API token"
@@ -182,10 +204,26 @@ def _project_refusal(action: Action, project: Any) -> str:
     return f"only an Owner of '{project.name}' can do that: ask one of its Owners."
 
 
+def _pending_publisher(principal: Principal, project: Any) -> Decision:
+    """A name nobody owns yet: any account with a verified address may register a pending
+    publisher for it (its first use creates the project, owned by that account)."""
+    user = principal.user
+    if user is None:
+        return _deny("sign in first: a pending publisher belongs to an account.")
+    if not user.has_verified_email:
+        return _deny(
+            f"verify an email address at {absolute_url('account_email')} before registering "
+            f"a trusted publisher for the new project '{project.name}'."
+        )
+    return ALLOWED
+
+
 def _project(principal: Principal, action: Action, project: Any) -> Decision:
     if action == Action.UPLOAD:
         return _upload(principal, project)
     user = principal.user
+    if action == Action.MANAGE_PUBLISHERS and project.pk is None:
+        return _pending_publisher(principal, project)
     role = project.role_of(user) if user is not None and project.pk is not None else None
     if action not in ROLE_ACTIONS.get(role or "", ()):
         return _deny(_project_refusal(action, project))

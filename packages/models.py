@@ -35,6 +35,10 @@ class Project(models.Model):
     require_two_factor = models.BooleanField(
         default=False, help_text="Refuse uploads from collaborators without two-factor auth."
     )
+    # Set on the publishing page: uploads only through the project's trusted publishers.
+    require_trusted_publishing = models.BooleanField(
+        default=False, help_text="Refuse uploads with personal and organization tokens."
+    )
     # Grows on every change; PyPI's JSON API calls it last_serial, we also key caches on it.
     last_serial = models.PositiveBigIntegerField(default=0)
     total_size = models.PositiveBigIntegerField(default=0)

@@ -195,3 +195,36 @@ class TicketFactory(factory.django.DjangoModelFactory):
     acknowledged_review_time_at = factory.LazyFunction(timezone.now)
     ip_address = "203.0.113.7"
     user_agent = "Mozilla/5.0 (claimant)"
+
+
+class PublisherFactory(factory.django.DjangoModelFactory):
+    """A GitHub trusted publisher of a project (pass issuer= the fake issuer's URL)."""
+
+    class Meta:
+        model = "publishing.Publisher"
+
+    kind = "github"
+    issuer = "https://token.actions.githubusercontent.com"
+    project = factory.SubFactory(ProjectFactory)
+    project_name = factory.LazyAttribute(lambda p: p.project.normalized_name if p.project else "")
+    owner = "example"
+    repository = "app"
+    workflow = "release.yml"
+
+    class Params:
+        gitlab = factory.Trait(
+            kind="gitlab",
+            owner="",
+            repository="",
+            workflow="",
+            namespace="group",
+            gitlab_project="app",
+            ci_config_path=".gitlab-ci.yml",
+        )
+        generic = factory.Trait(
+            kind="generic", owner="", repository="", workflow="", subject="repo:team/app:*"
+        )
+        pending = factory.Trait(
+            project=None,
+            expires_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=30)),
+        )

@@ -34,8 +34,13 @@ class Token(models.Model):
     an empty list means the whole account.
     """
 
+    # None for a token minted by a trusted publisher: a CI job, not a person, holds it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(max_length=100)
     public_id = models.CharField(max_length=32, unique=True)
@@ -47,6 +52,16 @@ class Token(models.Model):
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=200, blank=True)
+    # Minted by a trusted publisher (POST /_/oidc/mint-token): scoped to its one project,
+    # valid for minutes, with the claims of the CI token that proved it.
+    publisher = models.ForeignKey(
+        "publishing.Publisher",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="minted_tokens",
+    )
+    publisher_claims = models.JSONField(default=dict, blank=True)
 
     objects = TokenQuerySet.as_manager()
 
@@ -54,7 +69,11 @@ class Token(models.Model):
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.user})"
+        return f"{self.name} ({self.user or 'trusted publisher'})"
+
+    @property
+    def is_minted_by_publisher(self) -> bool:
+        return self.user_id is None
 
     @property
     def is_account_wide(self) -> bool:

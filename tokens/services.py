@@ -288,3 +288,59 @@ def token_revoke_all(*, user: User, actor: User | None, reason: str) -> list[Tok
             by=by,
         )
     return revoked
+
+
+@transaction.atomic
+def token_mint_for_publisher(*, oidc_token: str, request: HttpRequest | None = None):
+    """Exchange a CI job's OIDC token for an upload token of the publisher it proves.
+
+    The token is scoped to the publisher's one project and lives for
+    TRUSTED_PUBLISHING_TOKEN_MINUTES; the run that proved it goes into the project's
+    history. Returns (token, raw secret). One transaction: a refusal leaves no trace.
+    """
+    from django.conf import settings
+
+    from packages.services import record_project_event
+    from publishing.services import publisher_prove
+
+    proven = publisher_prove(token=oidc_token, request=request)
+    public_id, raw = token_secrets.generate()
+    expires_at = timezone.now() + dt.timedelta(minutes=settings.TRUSTED_PUBLISHING_TOKEN_MINUTES)
+    token = Token.objects.create(
+        user=None,
+        name=proven.run[:100],
+        public_id=public_id,
+        secret_hash=token_secrets.hash_token(raw),
+        projects=[proven.project.normalized_name],
+        expires_at=expires_at,
+        publisher=proven.publisher,
+        publisher_claims={**proven.claims, "run": proven.run[:500]},
+    )
+    record_project_event(
+        project=proven.project,
+        tag="project:publisher:token_minted",
+        actor=None,
+        request=request,
+        published_by=proven.run,
+        publisher=proven.publisher.description,
+        token=token.public_id,
+        expires_at=expires_at.isoformat(),
+        claims=proven.claims,
+    )
+    return token, raw
+
+
+@transaction.atomic
+def token_burn_minted(*, raw: str, request: HttpRequest | None = None) -> bool:
+    """Revoke a publisher-minted token its CI job is done with; unknown tokens are ignored."""
+    parsed = token_secrets.parse(raw)
+    if parsed is None:
+        return False
+    token = Token.objects.filter(public_id=parsed.public_id, user__isnull=True).first()
+    if token is None or not token_secrets.matches(parsed.raw, token.secret_hash):
+        return False
+    if not token.is_revoked:
+        Token.objects.filter(pk=token.pk).update(
+            revoked_at=timezone.now(), revoked_reason="burned by its CI job after publishing"
+        )
+    return True

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import leaks, views
+from . import leaks, trusted_publishing, views
 
 app_name = "tokens"
 
@@ -28,4 +28,8 @@ urlpatterns = [
     ),
     path("_/secrets/disclose-token", leaks.disclose_token, name="disclose"),
     path("_/github/disclose-token", leaks.disclose_token, name="disclose_github"),
+    # Trusted publishing, PyPI-compatible: a CI job's OIDC token for an upload token.
+    path("_/oidc/audience", trusted_publishing.audience, name="oidc_audience"),
+    path("_/oidc/mint-token", trusted_publishing.mint_token, name="oidc_mint"),
+    path("_/oidc/burn-token", trusted_publishing.burn_token, name="oidc_burn"),
 ]
