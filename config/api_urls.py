@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import api as accounts_api
 from packages import api as packages_api
+from publishing import api as publishing_api
 from tokens import api as tokens_api
 
 app_name = "api"
@@ -51,6 +52,17 @@ urlpatterns = [
         "projects/<str:name>/roles/<str:username>/",
         packages_api.RoleDetailApi.as_view(),
         name="project-role",
+    ),
+    # Trusted publishers of a project (pending ones for a name not registered yet).
+    path(
+        "projects/<str:name>/publishers/",
+        publishing_api.PublisherListApi.as_view(),
+        name="project-publishers",
+    ),
+    path(
+        "projects/<str:name>/publishers/<int:publisher_id>/",
+        publishing_api.PublisherDetailApi.as_view(),
+        name="project-publisher",
     ),
     # The caller's account.
     path("account/", accounts_api.AccountApi.as_view(), name="account"),

@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.check_email_domains",
         "schedule": 24 * 60 * 60,
     },
+    # Trusted publishing: forget lapsed pending publishers and exchanged JWT ids.
+    "publishing-purge-expired": {
+        "task": "publishing.tasks.purge_expired_publishing",
+        "schedule": 60 * 60,
+    },
 }

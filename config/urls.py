@@ -42,6 +42,7 @@ urlpatterns = [
     # addresses ending in a slash, so a missing slash still redirects.
     re_path(r"^api/v1/.*/$", api_not_found),
     path("recovery/", include("recovery.urls")),
+    path("", include("publishing.urls")),
     path("", include("tokens.urls")),
     path("", include("packages.urls")),
     path("", include("accounts.urls")),

@@ -119,6 +119,8 @@ def _revoke(*, token: Token, reason: str, request: HttpRequest | None, **details
     token.revoked_at = timezone.now()
     token.revoked_reason = reason[:200]
     token.save(update_fields=["revoked_at", "revoked_reason"])
+    if token.user is None:  # minted by a trusted publisher: no account to tell
+        return token
     record_event(
         user=token.user,
         tag="account:token:revoked",
@@ -190,6 +192,8 @@ def token_revoke_leaked(*, token: Token, url: str, source: str) -> bool:
         token.revoked_at = timezone.now()
         token.revoked_reason = f"found in public ({source or 'unknown source'})"[:200]
         token.save(update_fields=["revoked_at", "revoked_reason"])
+    if token.user is None:  # minted by a trusted publisher: no account to tell
+        return was_active
     record_event(
         user=token.user,
         tag="account:token:leaked",

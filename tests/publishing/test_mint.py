@@ -62,7 +62,7 @@ def test_es256_keys_verify_too(client, issuer, github_publisher):
     ("claims", "code", "words"),
     [
         ({"repository": "example/other"}, "invalid-publisher", "repository 'example/other'"),
-        ({"workflow_ref": f"{WORKFLOWS}/ci.yml@refs/x"}, "workflow_ref", f"{WORKFLOWS}/release.yml"),
+        ({"workflow_ref": f"{WORKFLOWS}/ci.yml@x"}, "workflow_ref", f"{WORKFLOWS}/release.yml"),
         ({"repository_owner_id": "666"}, "repository_owner_id", "first used by '77'"),
         ({"repository_id": "999"}, "repository_id", "first used by '4242'"),
     ],
