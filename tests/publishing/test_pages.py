@@ -148,9 +148,7 @@ def test_policy_needs_a_publisher_first(owner_client, project, issuer):
 
 def test_pending_publisher_page(client, owner, issuer):
     mark_reauthenticated(login_verified(client, owner))
-    response = client.post(
-        "/manage/account/publishing/", {**GITHUB, "project_name": "Brand_New"}
-    )
+    response = client.post("/manage/account/publishing/", {**GITHUB, "project_name": "Brand_New"})
     assert response.status_code == 302
     publisher = Publisher.objects.get()
     assert publisher.is_pending and publisher.project_name == "brand-new"
@@ -240,7 +238,9 @@ def test_api_refuses_unknown_kind_and_untrusted_issuer(owner_client, project, is
 
 
 def test_api_non_collaborator_is_refused(client, project, issuer):
-    client.force_login(UserFactory(verified=True), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(
+        UserFactory(verified=True), backend="django.contrib.auth.backends.ModelBackend"
+    )
     response = client.get("/api/v1/projects/demo-app/publishers/")
     assert response.status_code == 403
     assert "ask one of its Owners" in response.json()["detail"]
