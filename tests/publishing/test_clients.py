@@ -4,18 +4,19 @@ the whole exchange itself as on a GitHub Actions runner."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
-import json
 import socket
 import ssl
+import subprocess
 import threading
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -30,14 +31,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def mint_over_http(url: str, token: str) -> dict:
-    request = urllib.request.Request(
-        f"{url}/_/oidc/mint-token",
-        data=json.dumps({"token": token}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our live server
-        return json.loads(response.read())
+    response = requests.post(f"{url}/_/oidc/mint-token", json={"token": token}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.fixture
@@ -113,17 +109,12 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def _pipe(source: socket.socket, target: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         while data := source.recv(65536):
             target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for end in (source, target):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+    for end in (source, target):
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
 
 
 @pytest.fixture
@@ -176,8 +167,6 @@ def test_uv_trusted_publishing_creates_a_pending_project(https_front, issuer, di
         str(BIN / "uv"), "publish", "--publish-url", f"{url}/legacy/",
         "--trusted-publishing", "always", "--no-attestations", str(wheel),
     ]  # fmt: skip
-    import subprocess
-
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 
 import pytest
+import requests
 from django.db import connection
 
 from tests.factories import PublisherFactory
@@ -17,18 +15,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _post(url: str, token: str, results: list[int], start: threading.Barrier) -> None:
-    request = urllib.request.Request(
-        f"{url}/_/oidc/mint-token",
-        data=json.dumps({"token": token}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
     start.wait()
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - live server
-            results.append(response.status)
-    except urllib.error.HTTPError as error:
-        results.append(error.code)
+    response = requests.post(f"{url}/_/oidc/mint-token", json={"token": token}, timeout=30)
+    results.append(response.status_code)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
