@@ -74,30 +74,36 @@ def test_twine_then_uv_upload_with_a_minted_token(live_server, issuer, dist):
     assert File.objects.filter(filename=sdist.name).exists()
 
 
-def _certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and 127.0.0.1 (the CA uv is told to trust)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+def _certificate(directory: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA (the one uv is told to trust) and a localhost certificate it signs."""
     now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
+
+    def build(subject: str, issuer: str, public_key, signing_key, *, ca: bool):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = build("Wharf test CA", "Wharf test CA", ca_key.public_key(), ca_key, ca=True)
+    leaf = build("localhost", "Wharf test CA", key.public_key(), ca_key, ca=False)
+    ca_path, cert_path, key_path = (directory / n for n in ("ca.pem", "cert.pem", "key.pem"))
+    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,
@@ -105,7 +111,7 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
             serialization.NoEncryption(),
         )
     )
-    return cert_path, key_path
+    return ca_path, cert_path, key_path
 
 
 def _pipe(source: socket.socket, target: socket.socket) -> None:
@@ -121,7 +127,7 @@ def _pipe(source: socket.socket, target: socket.socket) -> None:
 def https_front(live_server, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """HTTPS in front of the live server, as in production (uv asks https:// for the
     audience and mint endpoints): a TLS-terminating pipe on 127.0.0.1."""
-    cert, key = _certificate(tmp_path)
+    ca, cert, key = _certificate(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     backend = urlsplit(live_server.url)
@@ -144,7 +150,7 @@ def https_front(live_server, tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
-    yield f"https://localhost:{listener.getsockname()[1]}", cert
+    yield f"https://localhost:{listener.getsockname()[1]}", ca
     stopped.set()
     listener.close()
 
