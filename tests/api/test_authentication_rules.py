@@ -56,6 +56,7 @@ def call(client, method: str, route: str, token: Token, **headers):
         route.replace("<str:name>", "alpha")
         .replace("<str:username>", "max")
         .replace("<int:token_id>", str(token.pk))
+        .replace("<int:publisher_id>", "1")
     )
     body = {"name": "more", "username": "max", "role": "Owner"}
     if method == "get":
