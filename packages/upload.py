@@ -405,6 +405,13 @@ def _release_fields(metadata: Metadata, raw: RawMetadata) -> dict:
     }
 
 
+def _published_by(principal: Principal) -> dict[str, str]:
+    """For the history: the CI run of a trusted publisher (it has no account to name)."""
+    if principal.kind == Kind.PUBLISHER:
+        return {"published_by": principal.publisher}
+    return {}
+
+
 def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest | None) -> File:
     metadata = upload.metadata
     name = upload.normalized_name
@@ -448,7 +455,7 @@ def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest
             tag="project:release:created",
             actor=principal.user,
             ip_address=ip,
-            details={"version": version},
+            details={"version": version, **_published_by(principal)},
         )
     metadata_file = upload.metadata_file
     file = File.objects.create(
@@ -462,7 +469,9 @@ def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest
         blake2_256=upload.blake2_256,
         md5=upload.md5,
         uploaded_by=principal.user,
-        upload_token=principal.token if principal.kind == Kind.API_TOKEN else None,
+        upload_token=(
+            principal.token if principal.kind in (Kind.API_TOKEN, Kind.PUBLISHER) else None
+        ),
         path=key,
         metadata_sha256=hashlib.sha256(metadata_file).hexdigest() if metadata_file else "",
         metadata_blake2_256=(
@@ -482,6 +491,7 @@ def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest
             "filename": upload.filename,
             "version": version,
             "token": principal.token.public_id if principal.token is not None else None,
+            **_published_by(principal),
         },
     )
     transaction.on_commit(lambda: simple.invalidate(name, index=created_project))

@@ -80,6 +80,14 @@ def principal_for_session(request: HttpRequest) -> Principal:
 
 def principal_for_token(token: Token) -> Principal:
     """What an API token may act as: its owner, limited to its scope."""
+    if token.is_minted_by_publisher:
+        # A CI job's token from POST /_/oidc/mint-token: the publisher, on its one project.
+        return Principal(
+            kind=Kind.PUBLISHER,
+            token=token,
+            scope=frozenset(token.projects),
+            publisher=token.publisher_claims.get("run") or token.name,
+        )
     return Principal(
         kind=Kind.API_TOKEN,
         user=token.user,
@@ -108,6 +116,12 @@ def authenticate_upload_token(secret: str, request: HttpRequest | None) -> Princ
             "this API token does not exist (it was deleted, or mistyped): "
             f"create a new one at {_tokens_url()}"
         )
+    if token.is_minted_by_publisher and not token.is_active:
+        raise NotAllowed(
+            f"this trusted-publishing token {token.status_label} (they live "
+            f"{settings.TRUSTED_PUBLISHING_TOKEN_MINUTES} minutes): mint a new one with the CI "
+            f"job's OIDC token at {absolute_url('tokens:oidc_mint')} (re-run the job)."
+        )
     if token.is_revoked:
         raise NotAllowed(
             f"this API token was revoked on {token.revoked_at:%Y-%m-%d} "
@@ -118,7 +132,7 @@ def authenticate_upload_token(secret: str, request: HttpRequest | None) -> Princ
             f"this API token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: "
             f"create a new one at {_tokens_url()}"
         )
-    if not token.user.is_active:
+    if token.user is not None and not token.user.is_active:
         raise NotAllowed("the account that owns this API token is disabled; contact support.")
     token_record_use(token=token, request=request)
     return principal_for_token(token)

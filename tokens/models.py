@@ -100,6 +100,13 @@ class Token(models.Model):
         return "active"
 
     @property
+    def status_label(self) -> str:
+        """ "was revoked on …" or "expired on …", for refusals."""
+        if self.is_revoked:
+            return f"was revoked on {self.revoked_at:%Y-%m-%d %H:%M} UTC"
+        return f"expired on {self.expires_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
     def scope_label(self) -> str:
         if self.is_account_wide:
             return "whole account"

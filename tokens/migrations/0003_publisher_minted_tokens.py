@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('publishing', '0001_initial'),
-        ('tokens', '0001_initial'),
+        ('tokens', '0002_access_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
