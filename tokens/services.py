@@ -13,8 +13,11 @@ from django.utils import timezone
 from accounts.events import client_ip, record_event
 from accounts.models import User
 from core.errors import NotAllowed, NotFound, WharfError
+from core.permissions import Action, require
 from packages.models import Project
 from packages.names import is_valid_name, normalize
+from packages.services import record_project_event
+from publishing.services import publisher_prove
 
 from . import emails
 from . import secrets as token_secrets
@@ -302,11 +305,6 @@ def token_mint_for_publisher(*, oidc_token: str, request: HttpRequest | None = N
     TRUSTED_PUBLISHING_TOKEN_MINUTES; the run that proved it goes into the project's
     history. Returns (token, raw secret). One transaction: a refusal leaves no trace.
     """
-    from django.conf import settings
-
-    from packages.services import record_project_event
-    from publishing.services import publisher_prove
-
     proven = publisher_prove(token=oidc_token, request=request)
     public_id, raw = token_secrets.generate()
     expires_at = timezone.now() + dt.timedelta(minutes=settings.TRUSTED_PUBLISHING_TOKEN_MINUTES)
@@ -348,3 +346,23 @@ def token_burn_minted(*, raw: str, request: HttpRequest | None = None) -> bool:
             revoked_at=timezone.now(), revoked_reason="burned by its CI job after publishing"
         )
     return True
+
+
+@transaction.atomic
+def token_revoke_minted(
+    *, token: Token, actor, project, request: HttpRequest | None = None
+) -> Token:
+    """An Owner revokes a token a trusted publisher minted for project, before it expires."""
+    require(actor, Action.MANAGE_PUBLISHERS, project)
+    if not token.is_minted_by_publisher or project.normalized_name not in token.projects:
+        raise NotFound("no such token for this project: reload the page.")
+    token = _revoke(token=token, reason="revoked by an Owner of the project", request=request)
+    record_project_event(
+        project=project,
+        tag="project:publisher:token_revoked",
+        actor=getattr(actor, "user", actor),
+        request=request,
+        token=token.public_id,
+        published_by=token.publisher_claims.get("run", token.name),
+    )
+    return token

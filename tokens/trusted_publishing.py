@@ -13,14 +13,20 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.reauth import reauth_required
 from core.errors import WharfError, add_error_headers
+from packages.models import Project
 from publishing.oidc import refuse
 
-from .services import token_burn_minted, token_mint_for_publisher
+from .models import Token
+from .services import token_burn_minted, token_mint_for_publisher, token_revoke_minted
 
 
 def _refusal(error: WharfError) -> JsonResponse:
@@ -80,3 +86,21 @@ def burn_token(request: HttpRequest) -> JsonResponse:
     token_burn_minted(raw=raw, request=request)
     # As PyPI: 202 whether or not there was such a token (nothing to learn by guessing).
     return JsonResponse({"success": True}, status=202)
+
+
+@login_required
+@reauth_required
+@require_POST
+def revoke_minted(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+    """An Owner ends a CI job's token at once (instead of within its 15 minutes)."""
+    project = get_object_or_404(Project, normalized_name=name)
+    if project.role_of(request.user) is None:
+        raise Http404("You have no project by that name.")
+    token = get_object_or_404(Token, pk=pk, user__isnull=True)
+    try:
+        token_revoke_minted(token=token, actor=request.principal, project=project, request=request)
+    except WharfError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Revoked the token of {token.name}.")
+    return redirect("tokens:project", project.normalized_name)

@@ -32,4 +32,9 @@ urlpatterns = [
     path("_/oidc/audience", trusted_publishing.audience, name="oidc_audience"),
     path("_/oidc/mint-token", trusted_publishing.mint_token, name="oidc_mint"),
     path("_/oidc/burn-token", trusted_publishing.burn_token, name="oidc_burn"),
+    path(
+        "manage/project/<str:name>/tokens/minted/<int:pk>/revoke/",
+        trusted_publishing.revoke_minted,
+        name="revoke_minted",
+    ),
 ]

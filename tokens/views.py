@@ -99,10 +99,24 @@ def project_tokens(request: HttpRequest, name: str) -> HttpResponse:
             .select_related("user")
             .order_by("user__username", "-created")
         )
+    # Tokens its trusted publishers minted for CI jobs and that still work (minutes).
+    minted = (
+        Token.objects.filter(user__isnull=True)
+        .active()
+        .able_to_upload_to(project.normalized_name)
+        .order_by("-created")
+    )
     return render(
         request,
         "tokens/project.html",
-        {"project": project, "tokens": mine, "is_owner": is_owner, "others": others},
+        {
+            "project": project,
+            "tokens": mine,
+            "is_owner": is_owner,
+            "others": others,
+            "minted": minted,
+            "can_revoke_minted": is_owner,
+        },
     )
 
 

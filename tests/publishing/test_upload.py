@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from packages.models import File, ProjectEvent
+from tests.conftest import login_verified, mark_reauthenticated
 from tests.factories import ProjectFactory, PublisherFactory, RoleFactory, TokenFactory
 from tests.packages.conftest import basic_auth, wheel
 from tests.publishing.conftest import mint
@@ -101,3 +102,19 @@ def test_trusted_publishing_only_refuses_a_personal_token(client, minted, publis
     assert "/manage/project/ci-app/publishing/" in response.reason_phrase
     # The publisher's token still uploads.
     assert upload(client, wheel("ci-app", "1.0"), minted).status_code == 200
+
+
+def test_owner_revokes_a_minted_token_at_once(client, minted, owner):
+    browser = mark_reauthenticated(login_verified(client, owner))
+    page = browser.get("/manage/project/ci-app/tokens/")
+    assert "GitHub Actions run 9876543210" in page.content.decode()
+    token = Token.objects.get()
+    response = browser.post(f"/manage/project/ci-app/tokens/minted/{token.pk}/revoke/")
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.is_revoked
+    assert ProjectEvent.objects.filter(tag="project:publisher:token_revoked").exists()
+    browser.logout()
+    refused = upload(client, wheel("ci-app", "1.0"), minted)
+    assert refused.status_code == 403 and "was revoked" in refused.reason_phrase
+    assert "re-run the job" in refused.reason_phrase
