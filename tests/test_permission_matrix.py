@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 A = Action
 PROJECT_OWNER = set(a for a in Action if a.value.startswith("project:"))
-SENSITIVE_PROJECT = {A.MANAGE_ROLES, A.DELETE}
+SENSITIVE_PROJECT = {A.MANAGE_ROLES, A.DELETE, A.MANAGE_PUBLISHERS}
 OWN_ACCOUNT = {A.TOKEN_CREATE, A.TOKEN_REVOKE}
 RECOVERY = {A.RECOVERY_VIEW, A.RECOVERY_REVIEW, A.RECOVERY_APPROVE}
 
@@ -44,6 +44,7 @@ EXPECTED: dict[str, set[Action]] = {
     "Owner's token scoped to demo": {A.UPLOAD},
     "Owner's token scoped to another project": set(),
     "Owner's expired token": set(),
+    "trusted publisher of demo": {A.UPLOAD},
     "support staff": {A.TOKEN_CREATE} | RECOVERY,
     "superuser": {A.TOKEN_CREATE} | RECOVERY,
 }
@@ -87,6 +88,10 @@ def world():
             TokenFactory(user=owner, projects=["other"])
         ),
         "Owner's expired token": principal_for_token(TokenFactory(user=owner, expired=True)),
+        # A token minted by POST /_/oidc/mint-token for one of demo's trusted publishers.
+        "trusted publisher of demo": principal_for_token(
+            TokenFactory(user=None, projects=["demo"])
+        ),
         "support staff": session(support),
         "superuser": session(superuser),
     }
