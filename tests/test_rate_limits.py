@@ -11,8 +11,9 @@ from django.conf import settings as django_settings
 
 from tests.accounts.conftest import signup_data
 from tests.api.conftest import basic, current_code
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, PublisherFactory, UserFactory
 from tests.packages.conftest import basic_auth
+from tests.publishing.conftest import issuer, mint  # noqa: F401 - the fake OIDC issuer fixture
 from tests.recovery.helpers import form_data
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +149,47 @@ def test_email_resend_user(client, settings, mailoutbox):
     assert_limited(response, 180)
     assert "check your inbox" in response.content.decode()
     assert len(mailoutbox) == 1
+
+
+def _github_publisher(issuer):  # noqa: F811 - the fixture's value
+    return PublisherFactory(issuer=issuer.url("github"))
+
+
+def test_oidc_mint_ip(client, settings, issuer):  # noqa: F811
+    limit(settings, "oidc_mint_ip", "2/60")
+    _github_publisher(issuer)
+    for _ in range(2):
+        mint(client, "junk")
+    response = mint(client, issuer.sign(issuer.github_claims()))
+    assert_limited(response, 60)
+    assert "wait a minute" in response.json()["message"]
+
+
+def test_oidc_mint_publisher(client, settings, issuer):  # noqa: F811
+    limit(settings, "oidc_mint_publisher", "2/60")
+    _github_publisher(issuer)
+    for n in range(2):
+        ok = mint(client, issuer.sign(issuer.github_claims()), REMOTE_ADDR=f"203.0.113.{n}")
+        assert ok.status_code == 200
+    response = mint(client, issuer.sign(issuer.github_claims()), REMOTE_ADDR="198.51.100.1")
+    assert_limited(response, 60)
+    assert "for this trusted publisher: wait a minute" in response.json()["message"]
+
+
+def test_publisher_add_user(client, settings, issuer):  # noqa: F811
+    from tests.conftest import mark_reauthenticated
+
+    limit(settings, "publisher_add_user", "1/3600")
+    client.force_login(
+        UserFactory(verified=True), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    mark_reauthenticated(client)
+    url = "/api/v1/projects/brand-new/publishers/"
+    body = {"kind": "github", "owner": "example", "repository": "app", "workflow": "a.yml"}
+    assert client.post(url, body, content_type="application/json").status_code == 201
+    response = client.post(url, {**body, "workflow": "b.yml"}, content_type="application/json")
+    assert_limited(response, 3600)
+    assert "wait an hour and try again" in response.json()["detail"]
 
 
 def test_every_limiter_has_a_test_here():

@@ -207,9 +207,11 @@ def issuer(settings) -> Iterator[FakeIssuer]:
     server.server_close()
 
 
-def mint(client: Client, token: str):
+def mint(client: Client, token: str, **extra):
     """POST a CI token to /_/oidc/mint-token as gh-action-pypi-publish and uv do."""
-    return client.post("/_/oidc/mint-token", {"token": token}, content_type="application/json")
+    return client.post(
+        "/_/oidc/mint-token", {"token": token}, content_type="application/json", **extra
+    )
 
 
 def error_codes(response) -> list[str]:

@@ -231,22 +231,3 @@ def test_generic_issuer_matches_sub_pattern_and_claims(client, issuer):
         "the claim repository is 'team/fork', the publisher expects 'team/app'"
         in (wrong_claim.json()["message"])
     )
-
-
-def test_mint_is_rate_limited_per_publisher(client, issuer, github_publisher, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "oidc_mint_publisher": "2/60"}
-    for _ in range(2):
-        assert mint(client, issuer.sign(issuer.github_claims())).status_code == 200
-    response = mint(client, issuer.sign(issuer.github_claims()))
-    assert response.status_code == 429
-    assert response["Retry-After"]
-    assert "wait a minute" in response.json()["message"]
-
-
-def test_mint_is_rate_limited_per_ip(client, issuer, github_publisher, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "oidc_mint_ip": "2/60"}
-    for _ in range(2):
-        mint(client, "junk")
-    response = mint(client, issuer.sign(issuer.github_claims()))
-    assert response.status_code == 429
-    assert not Token.objects.exists()

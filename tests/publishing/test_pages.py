@@ -244,15 +244,3 @@ def test_api_non_collaborator_is_refused(client, project, issuer):
     response = client.get("/api/v1/projects/demo-app/publishers/")
     assert response.status_code == 403
     assert "ask one of its Owners" in response.json()["detail"]
-
-
-def test_publisher_registration_is_rate_limited_per_user(owner_client, project, issuer, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "publisher_add_user": "1/3600"}
-    url = "/api/v1/projects/demo-app/publishers/"
-    body = {"kind": "github", "owner": "example", "repository": "app", "workflow": "a.yml"}
-    assert owner_client.post(url, body, content_type="application/json").status_code == 201
-    response = owner_client.post(
-        url, {**body, "workflow": "b.yml"}, content_type="application/json"
-    )
-    assert response.status_code == 429
-    assert "wait an hour" in response.json()["detail"]
