@@ -257,7 +257,11 @@ def publisher_remove(
 ) -> None:
     """Stop trusting a publisher: no new tokens at once (minted ones die within 15 minutes)."""
     principal = as_principal(actor)
-    publisher = Publisher.objects.select_for_update().select_related("project").get(pk=publisher.pk)
+    publisher = (
+        Publisher.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=publisher.pk)
+    )
     if publisher.project is not None:
         require(principal, Action.MANAGE_PUBLISHERS, publisher.project)
     elif principal.user is None or publisher.created_by_id != principal.user.pk:

@@ -116,7 +116,7 @@ def token_create(
 
 
 def _revoke(*, token: Token, reason: str, request: HttpRequest | None, **details) -> Token:
-    token = Token.objects.select_for_update().select_related("user").get(pk=token.pk)
+    token = Token.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
     if token.is_revoked:
         return token
     token.revoked_at = timezone.now()
@@ -189,7 +189,7 @@ def token_record_use(*, token: Token, request: HttpRequest | None) -> None:
 @transaction.atomic
 def token_revoke_leaked(*, token: Token, url: str, source: str) -> bool:
     """Revoke a token found in public; returns whether it was still active."""
-    token = Token.objects.select_for_update().select_related("user").get(pk=token.pk)
+    token = Token.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
     was_active = not token.is_revoked
     if was_active:
         token.revoked_at = timezone.now()
