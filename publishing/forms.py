@@ -10,6 +10,7 @@ from .services import PublisherSpec
 
 class GitHubPublisherForm(forms.Form):
     kind = "github"
+    label = "GitHub Actions"
     owner = forms.CharField(max_length=100, help_text="The GitHub user or organization.")
     repository = forms.CharField(max_length=100, help_text="The repository's name.")
     workflow = forms.CharField(
@@ -27,6 +28,7 @@ class GitHubPublisherForm(forms.Form):
 
 class GitLabPublisherForm(forms.Form):
     kind = "gitlab"
+    label = "GitLab CI/CD"
     namespace = forms.CharField(max_length=255, help_text="The group (and subgroups), e.g. acme.")
     project = forms.CharField(max_length=255, help_text="The project's path, e.g. app.")
     ci_config_path = forms.CharField(
@@ -45,6 +47,7 @@ class GitLabPublisherForm(forms.Form):
 
 class GenericPublisherForm(forms.Form):
     kind = "generic"
+    label = "OpenID Connect (other CI)"
     issuer = forms.ChoiceField(help_text="An OIDC issuer this index trusts.")
     subject = forms.CharField(
         max_length=500,
