@@ -50,6 +50,8 @@ class TokenAdmin(admin.ModelAdmin):
         "last_used_ip",
         "revoked_at",
         "revoked_reason",
+        "publisher",
+        "publisher_claims",
     )
     exclude = ("secret_hash",)
     actions = ["revoke"]
