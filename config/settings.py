@@ -110,7 +110,19 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 FILES_STORAGE = env("FILES_STORAGE", default="")
 FILES_ROOT = Path(env("FILES_ROOT", default=str(VAR_DIR / "files")))
 FILES_URL = "/files/"
+# S3 calls give up well before the app server's request timeout (granian/gunicorn: 120 s):
+# at most S3_MAX_ATTEMPTS x (connect + read) seconds, so a hung endpoint answers 503, not a
+# killed worker.
+S3_CONNECT_TIMEOUT = env.float("S3_CONNECT_TIMEOUT", default=5)
+S3_READ_TIMEOUT = env.float("S3_READ_TIMEOUT", default=20)
+S3_MAX_ATTEMPTS = env.int("S3_MAX_ATTEMPTS", default=3)
+# Downloads never pass through Python with S3: /files/<key> redirects to FILES_CDN_URL/<key>
+# when set (a CDN in front of the bucket), else to a presigned URL valid this many seconds.
+FILES_CDN_URL = env("FILES_CDN_URL", default="").rstrip("/")
+FILES_PRESIGNED_SECONDS = env.int("FILES_PRESIGNED_SECONDS", default=3600)
 if FILES_STORAGE.startswith("s3://"):
+    from botocore.config import Config as _BotoConfig
+
     _s3 = urlsplit(FILES_STORAGE)
     _files_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -119,6 +131,12 @@ if FILES_STORAGE.startswith("s3://"):
             "location": _s3.path.strip("/"),
             "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
             "file_overwrite": True,
+            "querystring_expire": FILES_PRESIGNED_SECONDS,
+            "client_config": _BotoConfig(
+                connect_timeout=S3_CONNECT_TIMEOUT,
+                read_timeout=S3_READ_TIMEOUT,
+                retries={"max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
+            ),
         },
     }
 else:
@@ -136,6 +154,18 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Pre-rendered simple pages (packages.pages): written on every change, served by nginx
+# (deploy/nginx.conf), a CDN in front of S3, or the WSGI fast path (config/wsgi.py).
+PAGES_STORAGE = env("PAGES_STORAGE", default="")  # "" = the PAGES_ROOT folder; s3://bucket/prefix
+PAGES_ROOT = Path(env("PAGES_ROOT", default=str(VAR_DIR / "pages")))
+PAGES_S3_ENDPOINT_URL = env("PAGES_S3_ENDPOINT_URL", default=None)
+# The CDN purge hook called after each page write: "", "fastly", "cloudflare" or a dotted path.
+CDN_PURGE = env("CDN_PURGE", default="")
+CDN_SERVICE_ID = env("CDN_SERVICE_ID", default="")  # Fastly service id / Cloudflare zone id
+CDN_API_TOKEN = env("CDN_API_TOKEN", default="")
+CDN_API_URL = env("CDN_API_URL", default="")  # the provider's API (tests: a local fake)
+CDN_PAGES_URL = env("CDN_PAGES_URL", default="")  # public base of the pages [SITE_URL]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

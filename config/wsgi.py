@@ -8,7 +8,12 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from packages.fastpath import FastPath  # noqa: E402 - needs Django set up first
+
+# /simple/ and local /files/ are answered from pre-rendered pages before Django's stack.
+application = FastPath(django_application)
 
 if not settings.DEBUG and settings.USING_DEVELOPMENT_SECRET:
     raise ImproperlyConfigured(

@@ -23,6 +23,10 @@ class ProjectQuerySet(models.QuerySet):
             return self.none()
         return self.filter(roles__user=user).distinct()
 
+    def listed(self) -> ProjectQuerySet:
+        """Projects the public index shows (not quarantined by staff)."""
+        return self.filter(quarantined_at__isnull=True)
+
 
 class Project(models.Model):
     """A project on the index; its normalized name (PEP 503) is unique."""
@@ -42,11 +46,17 @@ class Project(models.Model):
     # Grows on every change; PyPI's JSON API calls it last_serial, we also key caches on it.
     last_serial = models.PositiveBigIntegerField(default=0)
     total_size = models.PositiveBigIntegerField(default=0)
+    # Set by staff (packages.takedown): hidden from the index and JSON API, uploads refused.
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    quarantine_reason = models.CharField(max_length=500, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["normalized_name"]
+        permissions = [
+            ("takedown", "Can quarantine projects and remove releases and files (support staff)"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -139,6 +149,9 @@ class Release(models.Model):
     summary = models.CharField(max_length=512, blank=True)
     description = models.TextField(blank=True)
     description_content_type = models.CharField(max_length=200, blank=True)
+    # The description rendered once at upload and sanitized (packages.readme): a page view
+    # never renders it again, whatever its size.
+    description_html = models.TextField(blank=True)
     keywords = models.CharField(max_length=1000, blank=True)
     home_page = models.CharField(max_length=1000, blank=True)
     download_url = models.CharField(max_length=1000, blank=True)

@@ -1,4 +1,9 @@
-"""Project descriptions rendered safely (readme_renderer cleans the HTML), as PyPI does."""
+"""Project descriptions rendered safely (readme_renderer cleans the HTML), as PyPI does.
+
+A description is rendered once, when its release is created, and stored sanitized in
+`Release.description_html`: a 300 KB reST README took seconds to render, so rendering it
+on every page view let a handful of views stall the site.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ import readme_renderer.txt
 from django.utils.safestring import SafeString, mark_safe
 
 
-def render_description(text: str, content_type: str) -> SafeString:
-    """HTML for a description: reST, Markdown or plain text by its content type."""
+def render_html(text: str, content_type: str) -> str:
+    """Sanitized HTML for a description: reST, Markdown or plain text by its content type."""
+    if not text:
+        return ""
     kind = (content_type or "text/x-rst").split(";")[0].strip().lower()
     html: str | None
     if kind == "text/markdown":
@@ -19,4 +26,14 @@ def render_description(text: str, content_type: str) -> SafeString:
     else:
         # Invalid reST renders as None: fall back to plain text, as PyPI does.
         html = readme_renderer.rst.render(text) or readme_renderer.txt.render(text)
-    return mark_safe(html)  # noqa: S308 - readme_renderer sanitizes with nh3
+    return html or ""
+
+
+def render_description(text: str, content_type: str) -> SafeString:
+    """render_html, marked safe for a template."""
+    return mark_safe(render_html(text, content_type))  # noqa: S308 - sanitized with nh3
+
+
+def stored_description(release) -> SafeString:
+    """The release's description as stored at upload (sanitized then), for a template."""
+    return mark_safe(release.description_html)  # noqa: S308 - sanitized with nh3 at upload

@@ -21,8 +21,9 @@ from core.errors import Conflict, NotAllowed, NotFound, WharfError
 from core.permissions import Action, can, require
 from core.principals import Principal, as_principal
 
-from . import emails, signals, simple
+from . import emails, signals
 from .models import File, Project, ProjectEvent, Release, Role, RoleInvitation
+from .pages import pages_changed
 from .storage import delete_quietly
 
 
@@ -48,10 +49,9 @@ def _authorize(actor: Principal | User, action: Action, project: Project) -> Use
 
 
 def _changed(project: Project) -> None:
-    """The project's public pages changed: bump its serial, drop cached pages on commit."""
+    """The project's public pages changed: bump its serial, refresh its pages on commit."""
     Project.objects.filter(pk=project.pk).update(last_serial=F("last_serial") + 1)
-    name = project.normalized_name
-    transaction.on_commit(lambda: simple.invalidate(name))
+    pages_changed(project.normalized_name)
 
 
 def _lock_roles(project: Project) -> None:
@@ -498,7 +498,7 @@ def project_delete(
         request=request,
     )
     _delete_stored(files)
-    transaction.on_commit(lambda: simple.invalidate(normalized_name, index=True))
+    pages_changed(normalized_name, index=True)
     emails.send_project_deleted_email(
         project_name=name, actor=actor, collaborators=[role.user for role in roles]
     )

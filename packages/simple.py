@@ -2,7 +2,8 @@
 
 Pages are rendered once per format and kept in the cache (with their ETag) until an
 upload, yank or delete invalidates them; a project page costs a constant number of
-queries however many releases and files it has.
+queries however many releases and files it has. packages.pages writes the same bytes to
+storage, where nginx, a CDN or the WSGI fast path serve them without Django.
 """
 
 from __future__ import annotations
@@ -77,9 +78,14 @@ def _cache_key(kind: str, content_type: str) -> str:
     return f"simple:{hashlib.sha256(kind.encode()).hexdigest()}:{content_type}"
 
 
+def etag_of(data: bytes) -> str:
+    """The ETag of a page's bytes (the same wherever the page is served from)."""
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
 def _page(body: str, content_type: str) -> Page:
     data = body.encode("utf-8")
-    return Page(data, content_type, '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
+    return Page(data, content_type, etag_of(data))
 
 
 def invalidate(normalized_name: str, *, index: bool = False) -> None:
@@ -90,6 +96,11 @@ def invalidate(normalized_name: str, *, index: bool = False) -> None:
     cache.delete_many(keys)
 
 
+def invalidate_index() -> None:
+    """Drop the cached /simple/ root pages."""
+    cache.delete_many([_cache_key("index", ct) for ct in (JSON_V1, HTML_V1, TEXT_HTML)])
+
+
 # --- the index ----------------------------------------------------------------------------
 
 
@@ -97,14 +108,15 @@ def index_page(content_type: str) -> Page:
     key = _cache_key("index", content_type)
     page = cache.get(key)
     if page is None:
-        page = _render_index(content_type)
+        page = render_index(content_type)
         cache.set(key, page, None)
     return page
 
 
-def _render_index(content_type: str) -> Page:
+def render_index(content_type: str) -> Page:
+    """The /simple/ root in content_type: every listed (not quarantined) project."""
     projects = list(
-        Project.objects.order_by("normalized_name").values_list("name", "normalized_name")
+        Project.objects.listed().order_by("normalized_name").values_list("name", "normalized_name")
     )
     if content_type == JSON_V1:
         body = json.dumps(
@@ -135,10 +147,10 @@ def project_page(normalized_name: str, content_type: str) -> Page | None:
     key = _cache_key(f"project:{normalized_name}", content_type)
     page = cache.get(key)
     if page is None:
-        project = Project.objects.filter(normalized_name=normalized_name).first()
+        project = Project.objects.listed().filter(normalized_name=normalized_name).first()
         if project is None:
             return None
-        page = _render_project(project, content_type)
+        page = render_project(project, content_type)
         cache.set(key, page, None)
     return page
 
@@ -159,7 +171,8 @@ def _project_data(project: Project) -> tuple[list[str], list[File]]:
     return [r.version for r in releases], files
 
 
-def _render_project(project: Project, content_type: str) -> Page:
+def render_project(project: Project, content_type: str) -> Page:
+    """The project's page in content_type."""
     versions, files = _project_data(project)
     if content_type == JSON_V1:
         body = json.dumps(

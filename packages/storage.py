@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import IO
 
+from django.conf import settings
 from django.core.files import File as DjangoFile
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
@@ -48,3 +49,31 @@ def delete_quietly(key: str) -> None:
     # Cleanup must not hide the error that made it necessary.
     with contextlib.suppress(Exception):
         storage.delete(key)
+
+
+def s3_client_config():
+    """botocore's client config with the timeouts and retries of settings (S3_*)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=settings.S3_CONNECT_TIMEOUT,
+        read_timeout=settings.S3_READ_TIMEOUT,
+        retries={"max_attempts": settings.S3_MAX_ATTEMPTS, "mode": "standard"},
+    )
+
+
+def local_files_root() -> str | None:
+    """The folder of local file storage (served by nginx or the fast path); None for S3."""
+    config = settings.STORAGES["files"]
+    if config["BACKEND"] != "django.core.files.storage.FileSystemStorage":
+        return None
+    return str(config.get("OPTIONS", {}).get("location") or settings.FILES_ROOT)
+
+
+def download_url(key: str) -> str | None:
+    """Where a client downloads key from when it is not local: the CDN or a presigned URL."""
+    if local_files_root() is not None:
+        return None
+    if settings.FILES_CDN_URL:
+        return f"{settings.FILES_CDN_URL}/{key}"
+    return files_storage().url(key)

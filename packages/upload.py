@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import tarfile
 import zipfile
@@ -34,15 +35,19 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from accounts.events import client_ip
-from core.errors import WharfError
+from core.errors import NotAllowed, WharfError
 from core.permissions import Action, NewProject, require
 from core.principals import Kind, Principal
 
-from . import archives, simple
+from . import archives
 from .models import File, FilenameUse, Project, ProjectEvent, Release, Role
 from .names import is_valid_name, normalize, reserved_reason, similarity_key
+from .pages import pages_changed
+from .readme import render_html
 from .storage import delete_quietly, file_key, save_exactly
 from .storage import exists as storage_exists
+
+logger = logging.getLogger(__name__)
 
 # The METADATA / PKG-INFO we read from an archive; real ones are a few kB.
 MAX_METADATA_SIZE = 2 * 1024 * 1024
@@ -412,7 +417,25 @@ def _published_by(principal: Principal) -> dict[str, str]:
     return {}
 
 
-def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest | None) -> File:
+def _description_html(upload: Upload) -> str | None:
+    """The README rendered now, outside the transaction, if this upload creates its release."""
+    metadata = upload.metadata
+    exists = Release.objects.filter(
+        project__normalized_name=upload.normalized_name,
+        canonical_version=canonicalize_version(str(metadata.version)),
+    ).exists()
+    if exists:
+        return None
+    return render_html(metadata.description or "", metadata.description_content_type or "")
+
+
+def _record(
+    principal: Principal,
+    upload: Upload,
+    key: str,
+    request: HttpRequest | None,
+    description_html: str | None = None,
+) -> File:
     metadata = upload.metadata
     name = upload.normalized_name
     ip = client_ip(request)
@@ -433,6 +456,8 @@ def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest
             ip_address=ip,
             details={"username": principal.user.username, "role": Role.Kind.OWNER},
         )
+    if project.quarantined_at is not None:
+        raise _quarantined(project)
     if project.total_size + upload.size > settings.MAX_PROJECT_SIZE:
         raise WharfError(
             f"project size too large: '{project.name}' would exceed the limit of "
@@ -444,10 +469,15 @@ def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest
         project=project, canonical_version=canonicalize_version(version)
     ).first()
     if release is None:
+        if description_html is None:  # created by a concurrent upload's moment: render now
+            description_html = render_html(
+                metadata.description or "", metadata.description_content_type or ""
+            )
         release = Release.objects.create(
             project=project,
             version=version,
             canonical_version=canonicalize_version(version),
+            description_html=description_html,
             **_release_fields(metadata, upload.raw_fields),
         )
         ProjectEvent.objects.create(
@@ -494,17 +524,27 @@ def _record(principal: Principal, upload: Upload, key: str, request: HttpRequest
             **_published_by(principal),
         },
     )
-    transaction.on_commit(lambda: simple.invalidate(name, index=created_project))
+    pages_changed(name, index=created_project)
     return file
+
+
+def _quarantined(project: Project) -> NotAllowed:
+    return NotAllowed(
+        f"project '{project.name}' is quarantined by the index's staff, so uploads to it are "
+        "refused: its Owners were told why by email; reply to the staff to lift it."
+    )
 
 
 def file_upload(
     *, principal: Principal, upload: Upload, request: HttpRequest | None = None
 ) -> bool:
     """Publish a checked upload; False when it was an identical re-upload (nothing to do)."""
-    authorize_upload(principal, upload)
+    project = authorize_upload(principal, upload)
+    if project is not None and project.quarantined_at is not None:
+        raise _quarantined(project)
     if _already_exists(upload):
         return False
+    description_html = _description_html(upload)
     key = file_key(upload.sha256, upload.filename)
     writes: list[tuple[str, IO[bytes] | bytes]] = [(key, upload.content)]
     if upload.metadata_file is not None:
@@ -519,6 +559,7 @@ def file_upload(
             keys.append(write_key)
             save_exactly(write_key, body)
     except Exception as error:
+        logger.exception("storing %s failed: %s: %s", key, type(error).__name__, error)
         for written in keys:
             delete_quietly(written)
         raise WharfError(
@@ -527,7 +568,7 @@ def file_upload(
         ) from error
     try:
         with transaction.atomic():
-            _record(principal, upload, key, request)
+            _record(principal, upload, key, request, description_html)
     except IntegrityError as error:
         for written in keys:
             delete_quietly(written)

@@ -29,8 +29,8 @@ from . import simple
 from .json_api import json_project, json_release, latest_release
 from .models import Project
 from .names import normalize
-from .readme import render_description
-from .storage import files_storage
+from .readme import stored_description
+from .storage import download_url, files_storage
 from .upload import file_upload, read_upload
 
 
@@ -120,6 +120,11 @@ _CONTENT_TYPES = {".whl": "application/zip", ".gz": "application/gzip", ".metada
 @require_safe
 def serve_file(request: HttpRequest, path: str) -> HttpResponse:
     """A distribution (or its PEP 658 metadata) by storage key; keys never change content."""
+    elsewhere = download_url(path)
+    if elsewhere is not None:
+        # S3: the client fetches the object itself (presigned URL or the CDN), so a download
+        # never holds a worker or its memory.
+        return HttpResponseRedirect(elsewhere)
     storage = files_storage()
     sha256 = path.split("/")[2] if path.count("/") >= 3 else ""
     etag = f'"{sha256}{"-metadata" if path.endswith(".metadata") else ""}"'
@@ -149,7 +154,7 @@ def json_project_view(request: HttpRequest, name: str) -> HttpResponse:
     normalized = normalize(name)
     if normalized != name:
         return HttpResponseRedirect(reverse("packages:json-project", args=[normalized]), status=301)
-    project = get_object_or_404(Project, normalized_name=normalized)
+    project = get_object_or_404(Project.objects.listed(), normalized_name=normalized)
     data = json_project(project, request)
     if data is None:
         raise Http404("this project has no releases")
@@ -163,7 +168,7 @@ def json_release_view(request: HttpRequest, name: str, version: str) -> HttpResp
         return HttpResponseRedirect(
             reverse("packages:json-release", args=[normalized, version]), status=301
         )
-    project = get_object_or_404(Project, normalized_name=normalized)
+    project = get_object_or_404(Project.objects.listed(), normalized_name=normalized)
     data = json_release(project, version, request)
     if data is None:
         raise Http404("no such release")
@@ -177,7 +182,7 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
         args = [normalized] if version is None else [normalized, version]
         view = "packages:project" if version is None else "packages:project-release"
         return HttpResponseRedirect(reverse(view, args=args), status=301)
-    project = get_object_or_404(Project, normalized_name=normalized)
+    project = get_object_or_404(Project.objects.listed(), normalized_name=normalized)
     releases = sorted(
         project.releases.prefetch_related("files"), key=lambda r: r.parsed_version, reverse=True
     )
@@ -201,11 +206,7 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
             "releases": releases,
             "files": list(release.files.all()) if release else [],
             "roles": roles,
-            "description": (
-                render_description(release.description, release.description_content_type)
-                if release
-                else ""
-            ),
+            "description": stored_description(release) if release else "",
             "project_urls": sorted((release.project_urls or {}).items()) if release else [],
             "can_manage": can(request.principal, Action.VIEW_MANAGE, project),
         },

@@ -74,6 +74,15 @@ def files_storage(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def pages_root(settings, tmp_path: Path) -> Path:
+    """Pre-rendered simple pages go to a fresh directory per test (packages.pages)."""
+    settings.PAGES_STORAGE = ""
+    settings.PAGES_ROOT = tmp_path / "pages"
+    settings.CDN_PURGE = ""
+    return settings.PAGES_ROOT
+
+
+@pytest.fixture(autouse=True)
 def _static_files_without_manifest(settings) -> None:
     """Production serves hashed names from collectstatic's manifest; tests use the finders."""
     settings.STORAGES = {

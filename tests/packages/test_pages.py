@@ -1,0 +1,210 @@
+"""Pre-rendered simple pages (packages.pages) and the WSGI fast path that serves them."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
+
+from packages import pages, simple
+from packages.fastpath import FastPath
+from packages.models import File, Project, Release
+from packages.services import project_delete, release_yank
+from tests.factories import ProjectFactory
+from tests.packages.conftest import upload, wheel
+
+pytestmark = pytest.mark.django_db
+
+JSON = simple.JSON_V1
+
+
+def call(app, path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:
+    """One request to a WSGI app: (status, headers, body)."""
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": headers.pop("method", "GET")}
+    setup_testing_defaults(environ)
+    environ["HTTP_HOST"] = "localhost"
+    environ["wsgi.input"] = io.BytesIO()
+    environ.update({f"HTTP_{k.upper()}": v for k, v in headers.items()})
+    answer: dict = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(response_headers)
+
+    chunks = app(environ, start_response)
+    body = b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    return answer["status"], answer["headers"], body
+
+
+def published(client, user, name: str = "paged", version: str = "1.0") -> File:
+    assert upload(client, wheel(name, version), user.username).status_code == 200
+    return File.objects.get(filename__startswith=name.replace("-", "_") + f"-{version}-")
+
+
+def test_upload_writes_both_pages_and_the_root(client, user, pages_root: Path):
+    published(client, user)
+    folder = pages_root / "simple" / "paged"
+    for name, accept in (("index.html", "text/html"), ("index.json", JSON)):
+        stored = (folder / name).read_bytes()
+        assert stored == client.get("/simple/paged/", HTTP_ACCEPT=accept).content
+        assert oct((folder / name).stat().st_mode & 0o777) == "0o644"  # nginx reads it
+    assert b'href="/simple/paged/"' in (pages_root / "simple" / "index.html").read_bytes()
+    assert b'"name": "paged"' in (pages_root / "simple" / "index.json").read_bytes()
+
+
+def test_yank_and_delete_rewrite_the_pages(client, user, pages_root: Path, committed):
+    file = published(client, user)
+    with committed():
+        release_yank(release=file.release, actor=user, reason="broken build")
+    html = (pages_root / "simple" / "paged" / "index.html").read_text()
+    assert 'data-yanked="broken build"' in html
+    with committed():
+        project_delete(project=Project.objects.get(), actor=user, confirm="paged")
+    assert not (pages_root / "simple" / "paged" / "index.html").exists()
+    assert not (pages_root / "simple" / "paged" / "index.json").exists()
+    assert b"paged" not in (pages_root / "simple" / "index.html").read_bytes()
+
+
+def test_rebuild_command_writes_every_page_and_drops_stale_ones(pages_root: Path):
+    ProjectFactory(name="one")
+    ProjectFactory(name="Two.Dots")
+    stale = pages_root / "simple" / "gone"
+    stale.mkdir(parents=True)
+    (stale / "index.html").write_text("old")
+    out = io.StringIO()
+    call_command("rebuild_simple_pages", stdout=out)
+    assert "2 projects" in out.getvalue()
+    assert (pages_root / "simple" / "one" / "index.json").exists()
+    assert (pages_root / "simple" / "two-dots" / "index.html").exists()
+    assert not (stale / "index.html").exists()
+    assert b"Two.Dots" in (pages_root / "simple" / "index.html").read_bytes()
+
+
+def test_a_failed_write_keeps_the_old_page(client, user, pages_root: Path, monkeypatch):
+    published(client, user)
+    page = pages_root / "simple" / "paged" / "index.html"
+    before = page.read_bytes()
+
+    def disk_full(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    Release.objects.update(yanked=True, yanked_reason="x")
+    with pytest.raises(OSError, match="No space"):
+        pages.write_pages("paged")
+    assert page.read_bytes() == before  # whole old page, never half a new one
+    assert sorted(p.name for p in page.parent.iterdir()) == ["index.html", "index.json"]
+
+
+def test_a_failed_refresh_does_not_fail_the_change(client, user, monkeypatch, caplog, committed):
+    file = published(client, user)
+    monkeypatch.setattr(os, "replace", lambda s, t: (_ for _ in ()).throw(OSError("disk gone")))
+    with committed():
+        release_yank(release=file.release, actor=user)
+    assert Release.objects.get().yanked  # the yank committed; the page refresh is retried
+    assert "could not refresh the simple pages of paged" in caplog.text
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a service's on-commit work (the page refresh) as production's commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- the fast path ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def apps() -> tuple[FastPath, WSGIHandler]:
+    django_app = WSGIHandler()
+    return FastPath(django_app), django_app
+
+
+def _comparable(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k not in ("Content-Length",)}
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/simple/paged/", ""),
+        ("/simple/paged/", JSON),
+        ("/simple/paged/", simple.HTML_V1),
+        ("/simple/", JSON),
+        ("/simple/", "text/html"),
+    ],
+)
+def test_fast_path_answers_as_django_does(client, user, apps, path, accept, monkeypatch):
+    published(client, user)
+    fast, django_app = apps
+    seen: list[str] = []
+    monkeypatch.setattr(
+        FastPath, "_simple", _spy(FastPath._simple, seen)
+    )  # proves the fast path, not Django, answered
+    status, headers, body = call(fast, path, accept=accept)
+    django_status, django_headers, django_body = call(django_app, path, accept=accept)
+    assert seen == ["answered"]
+    assert (status, body) == (django_status, django_body)
+    assert _comparable(headers) == _comparable(django_headers)
+    assert headers["Content-Length"] == str(len(body))
+    # Revalidation: 304 with the same ETag and no body.
+    status, again, body = call(fast, path, accept=accept, if_none_match=headers["ETag"])
+    assert (status, body) == ("304 Not Modified", b"")
+    assert again["ETag"] == headers["ETag"]
+
+
+def _spy(method, seen: list[str]):
+    def wrapped(self, *args, **kwargs):
+        answer = method(self, *args, **kwargs)
+        if answer is not None:
+            seen.append("answered")
+        return answer
+
+    return wrapped
+
+
+def test_fast_path_sees_a_new_page_at_once(client, user, apps, committed):
+    file = published(client, user)
+    fast, _ = apps
+    _, first, _ = call(fast, "/simple/paged/")
+    with committed():
+        release_yank(release=file.release, actor=user, reason="bad")
+    _, second, body = call(fast, "/simple/paged/")
+    assert second["ETag"] != first["ETag"]
+    assert b'data-yanked="bad"' in body
+
+
+def test_fast_path_leaves_the_rest_to_django(client, user, apps):
+    published(client, user)
+    fast, _ = apps
+    # Not normalized: Django's redirect. Unknown: Django's 404 with its message.
+    status, headers, _ = call(fast, "/simple/Paged/")
+    assert status.startswith("301") and headers["Location"] == "/simple/paged/"
+    status, _, body = call(fast, "/simple/nothing-here/")
+    assert status.startswith("404") and b"no project named" in body
+    status, _, body = call(fast, "/simple/paged/", accept="application/json")
+    assert status.startswith("406") and JSON.encode() in body
+    status, _, _ = call(fast, "/simple/paged/", host="evil.example")
+    assert status.startswith("400")
+    status, _, _ = call(fast, "/simple/../../etc/passwd/")
+    assert status.startswith("404")
+
+
+def test_fast_path_serves_local_files_with_the_views_headers(client, user, apps):
+    file = published(client, user)
+    fast, django_app = apps
+    for path in (file.url, file.url + ".metadata"):
+        status, headers, body = call(fast, path)
+        django_status, django_headers, django_body = call(django_app, path)
+        assert (status, body) == (django_status, django_body)
+        assert _comparable(headers) == _comparable(django_headers)
+    status, _, body = call(fast, file.url, if_none_match=f'"{file.sha256}"')
+    assert (status, body) == ("304 Not Modified", b"")
+    status, _, _ = call(fast, file.url.replace(file.sha256, "0" * 64))
+    assert status.startswith("404")
