@@ -197,14 +197,14 @@ class FastPath:
             size = os.fstat(handle.fileno()).st_size
         except OSError:
             return None  # Django answers the 404
+        filename = key.rsplit("/", 1)[-1]
         if metadata:
             headers.append(("Content-Type", "text/plain; charset=utf-8"))
+            headers.append(("Content-Disposition", f'inline; filename="{filename}"'))
         else:
-            extension = key.rsplit(".", 1)[-1]
-            headers.append(("Content-Type", _FILE_TYPES.get(extension, "application/octet-stream")))
-            headers.append(
-                ("Content-Disposition", f'attachment; filename="{key.rsplit("/", 1)[-1]}"')
-            )
+            kind = _FILE_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+            headers.append(("Content-Type", kind))
+            headers.append(("Content-Disposition", f'attachment; filename="{filename}"'))
         headers.append(("Content-Length", str(size)))
         start_response("200 OK", headers)
         if environ.get("REQUEST_METHOD") == "HEAD":
