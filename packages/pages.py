@@ -160,7 +160,7 @@ def write_pages(normalized_name: str | None, *, index: bool = False) -> Written:
     pages: list[tuple[str | None, dict[str, simple.Page] | None]] = []
     if normalized_name is not None:
         project = Project.objects.listed().filter(normalized_name=normalized_name).first()
-        rendered = {ct: simple.render_project(project, ct) for ct in FILES} if project else None
+        rendered = simple.render_project_pages(project, list(FILES)) if project else None
         pages.append((normalized_name, rendered))
     if index:
         pages.append((None, {ct: simple.render_index(ct) for ct in FILES}))

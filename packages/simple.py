@@ -173,7 +173,18 @@ def _project_data(project: Project) -> tuple[list[str], list[File]]:
 
 def render_project(project: Project, content_type: str) -> Page:
     """The project's page in content_type."""
-    versions, files = _project_data(project)
+    return render_project_pages(project, [content_type])[content_type]
+
+
+def render_project_pages(project: Project, content_types: list[str]) -> dict[str, Page]:
+    """The project's page in each of content_types, from one read of its files."""
+    data = _project_data(project)
+    return {ct: _render_project(project, ct, *data) for ct in content_types}
+
+
+def _render_project(
+    project: Project, content_type: str, versions: list[str], files: list[File]
+) -> Page:
     if content_type == JSON_V1:
         body = json.dumps(
             {
