@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test lint format bench worker clean
+.PHONY: run test lint format bench worker beat serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,23 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py $(N)
 
+# The production app server (granian, chosen by measurement: see README "Production"),
+# with the environment's settings; the systemd unit and `make bench` run this same line.
+PORT ?= 8000
+HOST ?= 127.0.0.1
+WEB_WORKERS ?= 2
+WEB_THREADS ?= 4
+serve: $(VENV)/.installed
+	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
+		--workers $(WEB_WORKERS) --blocking-threads $(WEB_THREADS) --no-ws \
+		--backpressure 128 --respawn-failed-workers --workers-kill-timeout 30 \
+		config.wsgi:application
+
 worker: $(VENV)/.installed
 	$(BIN)/celery -A config worker --loglevel=info
+
+beat: $(VENV)/.installed
+	$(BIN)/celery -A config beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/files

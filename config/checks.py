@@ -37,3 +37,20 @@ def check_shared_cache(app_configs, **kwargs) -> list[Warning]:
             )
         ]
     return []
+
+
+@register(Tags.compatibility, deploy=True)
+def check_broker(app_configs, **kwargs) -> list[Error]:
+    # Without a broker, tasks run inside the web request and beat's periodic work (account
+    # recovery steps) is sent nowhere.
+    if settings.CELERY_BROKER_URL == "memory://":
+        return [
+            Error(
+                "No CELERY_BROKER_URL: tasks run inside web requests and beat's schedule "
+                "(recovery steps) has nowhere to go.",
+                hint="Set CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0, and run "
+                "`make worker` and `make beat` (deploy/ has their systemd units).",
+                id="wharf.E003",
+            )
+        ]
+    return []

@@ -15,9 +15,12 @@ from accounts.limiting import (
     signup_rule,
 )
 from accounts.reauth import changes_email_addresses, reauth_required, reauth_required_when
+from core import health
 from core.api import api_not_found
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
     path("favicon.ico", lambda request: HttpResponseRedirect(static("img/favicon.svg"))),
     path("admin/", admin.site.urls),

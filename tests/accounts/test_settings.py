@@ -17,6 +17,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "ALLOWED_HOSTS": "pypi.example.com",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
 }
 
 

@@ -40,7 +40,7 @@ def filled_config(**values: str) -> str:
     """deploy/nginx.conf through envsubst, as an operator fills it."""
     names = " ".join(f"${name}" for name in values)
     result = subprocess.run(
-        ["envsubst", names],
+        [shutil.which("envsubst") or "/usr/bin/envsubst", names],
         input=(ROOT / "deploy" / "nginx.conf").read_text(),
         capture_output=True,
         text=True,
