@@ -52,9 +52,12 @@ def check_broker() -> None:
 def check_storage() -> None:
     storage = storages["files"]
     if isinstance(storage, FileSystemStorage):
-        location = storage.location
-        if not os.path.isdir(location) or not os.access(location, os.W_OK | os.X_OK):
-            raise RuntimeError(f"the files folder {location} is missing or not writable")
+        # The folder is made at the first upload: until then its parent must be writable.
+        folder = os.path.abspath(storage.location)
+        while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise RuntimeError(f"the files folder {storage.location} is not writable")
         return
     storage.exists("readyz-probe")  # one request to the bucket: raises when it is unreachable
 

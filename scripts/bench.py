@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -183,15 +184,15 @@ def warm_up(port: int, workers: int) -> None:
 
 
 def wait_for(port: int, server: subprocess.Popen) -> None:
-    for _ in range(200):
+    for _ in range(600):  # a loaded machine takes a while to start Django in each worker
         if server.poll() is not None:
-            raise SystemExit("gunicorn exited; see its output above")
+            raise SystemExit("the app server exited; see its output above")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit("the server did not start")
 
 
 def upload_files(
@@ -442,8 +443,11 @@ def main() -> None:
             if nginx is not None:
                 nginx.terminate()
                 nginx.wait(timeout=10)
-            os.killpg(server.pid, 15)
-            server.wait(timeout=15)
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
