@@ -6,7 +6,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import Http404
 from django.urls import path
 
-from . import services
+from core.admin_actions import run_for_each, with_reason
+from core.permissions import Action, can
+
+from . import freeze, services
 from .models import AccountEvent, User
 
 SETTING_PASSWORD_REFUSED = (
@@ -47,7 +50,7 @@ class UserAdmin(BaseUserAdmin):
         ("Terms of service", {"fields": ("terms_version", "terms_agreed_at")}),
     )
     inlines = [EmailAddressInline, AccountEventInline]
-    actions = ["send_password_reset"]
+    actions = ["send_password_reset", "freeze_accounts", "thaw_accounts"]
 
     def get_urls(self):
         """Django's user admin without its "change password" page (it answers 404 and why)."""
@@ -74,6 +77,30 @@ class UserAdmin(BaseUserAdmin):
                 request,
                 "Accounts without a verified address got nothing: they can use account recovery.",
             )
+
+    def has_freeze_permission(self, request) -> bool:
+        return bool(can(request.user, Action.TAKEDOWN_FREEZE))
+
+    @admin.action(
+        description="Freeze: no sign-in, tokens refused, sessions ended", permissions=["freeze"]
+    )
+    def freeze_accounts(self, request, queryset):
+        return with_reason(
+            self, request, queryset,
+            title="Freeze these accounts",
+            service=lambda user, reason: freeze.account_freeze(
+                user=user, actor=request.user, reason=reason, request=request
+            ),
+            done="Frozen",
+        )  # fmt: skip
+
+    @admin.action(description="Thaw (undo a freeze)", permissions=["freeze"])
+    def thaw_accounts(self, request, queryset):
+        run_for_each(
+            self, request, queryset,
+            lambda user: freeze.account_thaw(user=user, actor=request.user, request=request),
+            "Thawed",
+        )  # fmt: skip
 
 
 @admin.register(AccountEvent)

@@ -7,7 +7,7 @@ The rules read facts from the principal (core.principals) and from the target by
 typing, so this module imports no app:
 - a project (or `NewProject` for an upload that would create one): `normalized_name`,
   `name`, `require_two_factor`, `role_of(user)` → "Owner", "Maintainer" or None (the
-  strongest of the user's roles on it);
+  strongest of the user's roles on it), and `quarantined_at` (set: uploads refused);
 - a token: `user_id`;
 - a user: `has_verified_email`, `has_two_factor`, `is_active`, `is_staff`, `has_perm()`.
 """
@@ -49,6 +49,10 @@ class Action(StrEnum):
     RECOVERY_VIEW = "recovery:view"  # see tickets, their evidence and the account under claim
     RECOVERY_REVIEW = "recovery:review"  # assign, note, ask, challenge, reject, mark spam
     RECOVERY_APPROVE = "recovery:approve"  # approve with remedies
+    # Takedowns, for staff (target: the project, release, file or user).
+    TAKEDOWN_QUARANTINE = "takedown:quarantine"  # quarantine a project, or lift it
+    TAKEDOWN_REMOVE = "takedown:remove"  # remove a release or a file, with a reason
+    TAKEDOWN_FREEZE = "takedown:freeze"  # freeze an account, or thaw it
 
 
 # What each project role may do.
@@ -81,6 +85,14 @@ RECOVERY_PERMISSIONS: dict[Action, str] = {
     Action.RECOVERY_VIEW: "recovery.view_ticket",
     Action.RECOVERY_REVIEW: "recovery.review_ticket",
     Action.RECOVERY_APPROVE: "recovery.approve_ticket",
+}
+
+# Takedowns: support staff hold packages.takedown (quarantine, removal); freezing an account
+# locks a person out of everything, so it is for superusers only.
+TAKEDOWN_PERMISSIONS: dict[Action, str | None] = {
+    Action.TAKEDOWN_QUARANTINE: "packages.takedown",
+    Action.TAKEDOWN_REMOVE: "packages.takedown",
+    Action.TAKEDOWN_FREEZE: None,
 }
 
 
@@ -182,6 +194,11 @@ def _upload(principal: Principal, project: Any) -> Decision:
                 f"project '{project.name}' requires two-factor authentication for its "
                 f"collaborators: {turn_on}."
             )
+    if getattr(project, "quarantined_at", None) is not None:
+        return _deny(
+            f"project '{project.name}' is quarantined by the index's staff, so uploads to it "
+            "are refused: its Owners were told why by email; reply to the staff to lift it."
+        )
     if project.pk is None:
         return ALLOWED  # a new name: whoever may upload may register it
     if user is not None and Action.UPLOAD in ROLE_ACTIONS.get(project.role_of(user) or "", ()):
@@ -256,6 +273,29 @@ def _recovery(principal: Principal, action: Action, target: Any) -> Decision:
     return ALLOWED
 
 
+def _takedown(principal: Principal, action: Action, target: Any) -> Decision:
+    user = principal.user
+    staff = (
+        principal.kind in (Kind.SESSION, Kind.SYSTEM)
+        and user is not None
+        and user.is_active
+        and user.is_staff
+    )
+    permission = TAKEDOWN_PERMISSIONS[action]
+    if permission is None:
+        if not (staff and user.is_superuser):
+            return _deny("Only a superuser can freeze or thaw an account; ask an administrator.")
+        if getattr(target, "pk", None) == user.pk:
+            return _deny("You cannot freeze your own account; ask another administrator.")
+        return ALLOWED
+    if not (staff and user.has_perm(permission)):
+        return _deny(
+            "You do not have the permission to take projects, releases or files down; ask an "
+            "administrator to add you to the Support staff group."
+        )
+    return ALLOWED
+
+
 def can(actor: Principal | Any, action: Action, target: Any = None) -> Decision:
     """May actor (a Principal, or a user handed to a service) do action on target?"""
     principal = as_principal(actor)
@@ -276,6 +316,8 @@ def can(actor: Principal | Any, action: Action, target: Any = None) -> Decision:
         )
     if action.value.startswith("recovery:"):
         return _recovery(principal, action, target)
+    if action.value.startswith("takedown:"):
+        return _takedown(principal, action, target)
     if action.value.startswith("account:"):
         decision = _account(principal, action, target)
     else:

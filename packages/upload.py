@@ -539,9 +539,7 @@ def file_upload(
     *, principal: Principal, upload: Upload, request: HttpRequest | None = None
 ) -> bool:
     """Publish a checked upload; False when it was an identical re-upload (nothing to do)."""
-    project = authorize_upload(principal, upload)
-    if project is not None and project.quarantined_at is not None:
-        raise _quarantined(project)
+    authorize_upload(principal, upload)  # refuses a quarantined project, too
     if _already_exists(upload):
         return False
     description_html = _description_html(upload)
