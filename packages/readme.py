@@ -10,7 +10,6 @@ from __future__ import annotations
 import readme_renderer.markdown
 import readme_renderer.rst
 import readme_renderer.txt
-from django.utils.safestring import SafeString, mark_safe
 
 
 def render_html(text: str, content_type: str) -> str:
@@ -27,13 +26,3 @@ def render_html(text: str, content_type: str) -> str:
         # Invalid reST renders as None: fall back to plain text, as PyPI does.
         html = readme_renderer.rst.render(text) or readme_renderer.txt.render(text)
     return html or ""
-
-
-def render_description(text: str, content_type: str) -> SafeString:
-    """render_html, marked safe for a template."""
-    return mark_safe(render_html(text, content_type))  # noqa: S308 - sanitized with nh3
-
-
-def stored_description(release) -> SafeString:
-    """The release's description as stored at upload (sanitized then), for a template."""
-    return mark_safe(release.description_html)  # noqa: S308 - sanitized with nh3 at upload

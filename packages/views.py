@@ -17,6 +17,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_version
@@ -27,9 +28,8 @@ from core.principals import basic_upload_endpoint, current
 
 from . import simple
 from .json_api import json_project, json_release, latest_release
-from .models import Project
+from .models import Project, Release
 from .names import normalize
-from .readme import stored_description
 from .storage import download_url, files_storage
 from .upload import file_upload, read_upload
 
@@ -175,6 +175,9 @@ def json_release_view(request: HttpRequest, name: str, version: str) -> HttpResp
     return JsonResponse(data, json_dumps_params={"sort_keys": True})
 
 
+README_MARKER = mark_safe("<!--wharf:readme:a1f3e9-->")  # noqa: S308 - a fixed comment
+
+
 @require_safe
 def project_detail(request: HttpRequest, name: str, version: str | None = None) -> HttpResponse:
     normalized = normalize(name)
@@ -183,8 +186,11 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
         view = "packages:project" if version is None else "packages:project-release"
         return HttpResponseRedirect(reverse(view, args=args), status=301)
     project = get_object_or_404(Project.objects.listed(), normalized_name=normalized)
+    # The descriptions (raw and rendered, up to a few MB each) are not needed for the list.
     releases = sorted(
-        project.releases.prefetch_related("files"), key=lambda r: r.parsed_version, reverse=True
+        project.releases.defer("description", "description_html").prefetch_related("files"),
+        key=lambda r: r.parsed_version,
+        reverse=True,
     )
     latest = latest_release(releases)
     if version is None:
@@ -195,7 +201,12 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
         if release is None:
             raise Http404("no such release")
     roles = project.roles.select_related("user").order_by("role", "user__username")
-    return render(
+    readme = (
+        Release.objects.filter(pk=release.pk).values_list("description_html", flat=True).get()
+        if release
+        else ""
+    )
+    response = render(
         request,
         "packages/project.html",
         {
@@ -206,8 +217,14 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
             "releases": releases,
             "files": list(release.files.all()) if release else [],
             "roles": roles,
-            "description": stored_description(release) if release else "",
+            # A marker, replaced by the stored README after rendering: a multi-MB README is
+            # then copied once, not through every level of the template.
+            "description": README_MARKER if readme else "",
             "project_urls": sorted((release.project_urls or {}).items()) if release else [],
             "can_manage": can(request.principal, Action.VIEW_MANAGE, project),
         },
     )
+    if readme:
+        before, _, after = response.content.partition(README_MARKER.encode())
+        response.content = b"".join((before, readme.encode(), after))
+    return response
