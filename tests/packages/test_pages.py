@@ -208,3 +208,39 @@ def test_fast_path_serves_local_files_with_the_views_headers(client, user, apps)
     assert (status, body) == ("304 Not Modified", b"")
     status, _, _ = call(fast, file.url.replace(file.sha256, "0" * 64))
     assert status.startswith("404")
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_the_pages_off_the_broker(celery_worker, client, pages_root: Path):
+    import time
+
+    from celery.signals import task_prerun
+
+    from config.celery import app as celery_app
+    from tests.factories import UserFactory
+
+    assert celery_app.conf.task_always_eager is False
+    ran: list[tuple[str, bool]] = []
+
+    def record(sender=None, task=None, **kwargs):
+        ran.append((task.name, task.request.is_eager))
+
+    task_prerun.connect(record, weak=False)
+    try:
+        assert (
+            upload(client, wheel("worked", "1.0"), UserFactory(verified=True).username).status_code
+            == 200
+        )
+        page = pages_root / "simple" / "worked" / "index.json"
+        root = pages_root / "simple" / "index.json"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            page.exists() and root.exists() and b"worked" in root.read_bytes()
+        ):
+            time.sleep(0.1)
+    finally:
+        task_prerun.disconnect(record)
+    assert page.exists()
+    assert ("packages.tasks.write_simple_pages", False) in ran
+    assert b"worked" in (pages_root / "simple" / "index.json").read_bytes()
