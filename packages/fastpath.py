@@ -16,7 +16,6 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from pathlib import Path
 
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
@@ -62,6 +61,33 @@ def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
     return bool(domain) and validate_host(domain, list(allowed))
 
 
+class _Config:
+    """What the fast path reads from settings, computed once per settings object."""
+
+    __slots__ = ("allowed_hosts", "files_root", "headers", "pages_root", "proxy", "ssl_redirect")
+
+    def __init__(self) -> None:
+        root = local_pages_root()
+        self.pages_root = None if root is None else str(root) + "/simple/"
+        self.files_root = local_files_root()
+        self.allowed_hosts = tuple(settings.ALLOWED_HOSTS)
+        self.proxy = settings.SECURE_PROXY_SSL_HEADER
+        self.ssl_redirect = settings.SECURE_SSL_REDIRECT
+        self.headers = {secure: tuple(_security_headers(secure)) for secure in (False, True)}
+
+
+_config_for: tuple[object, _Config] | None = None
+
+
+def _config() -> _Config:
+    # Tests and override_settings swap settings._wrapped: the snapshot follows it.
+    global _config_for
+    wrapped = settings._wrapped
+    if _config_for is None or _config_for[0] is not wrapped:
+        _config_for = (wrapped, _Config())
+    return _config_for[1]
+
+
 def _security_headers(secure: bool) -> list[tuple[str, str]]:
     """What Django's middleware adds to the simple view's answer (see the test beside)."""
     headers = [("Vary", "Accept")]
@@ -93,14 +119,17 @@ class FastPath:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if method in ("GET", "HEAD") and path.startswith(("/simple/", "/files/")):
-            secure = self._secure(environ)
-            if secure is not None and self._host_ok(environ):
+        if path.startswith(("/simple/", "/files/")) and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
+            config = _config()
+            secure = self._secure(environ, config)
+            if secure is not None and self._host_ok(environ, config):
                 if path.startswith("/simple/"):
-                    answer = self._simple(environ, path, secure, start_response)
+                    answer = self._simple(environ, path, secure, config, start_response)
                 else:
-                    answer = self._file(environ, path, secure, start_response)
+                    answer = self._file(environ, path, secure, config, start_response)
                 if answer is not None:
                     return answer
         return self.app(environ, start_response)
@@ -108,25 +137,23 @@ class FastPath:
     # --- what Django would check first -----------------------------------------------------
 
     @staticmethod
-    def _secure(environ: dict) -> bool | None:
+    def _secure(environ: dict, config: _Config) -> bool | None:
         """Whether the request is HTTPS; None when Django must redirect it to HTTPS."""
         secure = environ.get("wsgi.url_scheme") == "https"
-        proxy = settings.SECURE_PROXY_SSL_HEADER
-        if proxy is not None:
-            secure = environ.get(proxy[0], "").split(",")[0].strip() == proxy[1]
-        if settings.SECURE_SSL_REDIRECT and not secure:
+        if config.proxy is not None:
+            secure = environ.get(config.proxy[0], "").split(",")[0].strip() == config.proxy[1]
+        if config.ssl_redirect and not secure:
             return None
         return secure
 
     @staticmethod
-    def _host_ok(environ: dict) -> bool:
+    def _host_ok(environ: dict, config: _Config) -> bool:
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-        return _host_allowed(host, tuple(settings.ALLOWED_HOSTS))
+        return _host_allowed(host, config.allowed_hosts)
 
     # --- /simple/ --------------------------------------------------------------------------
 
-    def _page(self, file: Path) -> _Cached | None:
-        key = str(file)
+    def _page(self, key: str) -> _Cached | None:
         try:
             status = os.stat(key)
         except OSError:
@@ -146,27 +173,32 @@ class FastPath:
         return cached
 
     def _simple(
-        self, environ: dict, path: str, secure: bool, start_response: StartResponse
+        self,
+        environ: dict,
+        path: str,
+        secure: bool,
+        config: _Config,
+        start_response: StartResponse,
     ) -> Iterable[bytes] | None:
-        root = local_pages_root()
+        root = config.pages_root
         if root is None:
             return None
         if path == "/simple/":
-            folder = root / "simple"
+            folder = root
         else:
             match = _PROJECT.match(path)
             if match is None:
                 return None
-            folder = root / "simple" / match.group(1)
+            folder = root + match.group(1) + "/"
         content_type = _negotiate(environ.get("HTTP_ACCEPT", ""))
         if content_type is None:
             return None  # Django answers 406 with its message
         stored = simple.JSON_V1 if content_type == simple.JSON_V1 else simple.TEXT_HTML
-        page = self._page(folder / FILES[stored])
+        page = self._page(folder + FILES[stored])
         if page is None:
             return None  # not written yet (or no such project): Django renders or 404s
         headers = [("ETag", page.etag), ("Cache-Control", "max-age=60, public")]
-        headers += _security_headers(secure)
+        headers += config.headers[secure]
         if _matches(environ.get("HTTP_IF_NONE_MATCH", ""), page.etag):
             start_response("304 Not Modified", headers)
             return []
@@ -178,9 +210,14 @@ class FastPath:
     # --- /files/ ---------------------------------------------------------------------------
 
     def _file(
-        self, environ: dict, path: str, secure: bool, start_response: StartResponse
+        self,
+        environ: dict,
+        path: str,
+        secure: bool,
+        config: _Config,
+        start_response: StartResponse,
     ) -> Iterable[bytes] | None:
-        root = local_files_root()
+        root = config.files_root
         match = _FILE.match(path)
         if root is None or match is None:
             return None
@@ -188,7 +225,7 @@ class FastPath:
         metadata = key.endswith(".metadata")
         etag = f'"{match.group(2)}{"-metadata" if metadata else ""}"'
         headers = [("ETag", etag), ("Cache-Control", "max-age=31536000, public, immutable")]
-        headers += _security_headers(secure)[1:]  # no Vary on files
+        headers += config.headers[secure][1:]  # no Vary on files
         if _matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag, weak=False):
             start_response("304 Not Modified", headers)
             return []
