@@ -31,6 +31,7 @@ PROJECT_OWNER = set(a for a in Action if a.value.startswith("project:"))
 SENSITIVE_PROJECT = {A.MANAGE_ROLES, A.DELETE, A.MANAGE_PUBLISHERS}
 OWN_ACCOUNT = {A.TOKEN_CREATE, A.TOKEN_REVOKE}
 RECOVERY = {A.RECOVERY_VIEW, A.RECOVERY_REVIEW, A.RECOVERY_APPROVE}
+TAKEDOWN = {A.TAKEDOWN_QUARANTINE, A.TAKEDOWN_REMOVE}  # support staff; freezing: superusers
 
 # What each persona may do to the project "demo" (Owner: owner; Maintainer: maintainer) and
 # to the owner's account-wide token (TOKEN_REVOKE). Everything not listed is refused.
@@ -45,8 +46,8 @@ EXPECTED: dict[str, set[Action]] = {
     "Owner's token scoped to another project": set(),
     "Owner's expired token": set(),
     "trusted publisher of demo": {A.UPLOAD},
-    "support staff": {A.TOKEN_CREATE} | RECOVERY,
-    "superuser": {A.TOKEN_CREATE} | RECOVERY,
+    "support staff": {A.TOKEN_CREATE} | RECOVERY | TAKEDOWN,
+    "superuser": {A.TOKEN_CREATE} | RECOVERY | TAKEDOWN | {A.TAKEDOWN_FREEZE},
 }
 
 

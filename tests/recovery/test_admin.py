@@ -28,10 +28,15 @@ def act(client: Client, ticket: Ticket, action: str, **data):
     return client.post(url, data)
 
 
-def test_support_staff_group_holds_only_recovery_permissions(support):
+def test_support_staff_group_holds_only_recovery_and_takedown_permissions(support):
     group = Group.objects.get(name=SUPPORT_STAFF_GROUP)
     perms = sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all())
-    assert perms == ["recovery.approve_ticket", "recovery.review_ticket", "recovery.view_ticket"]
+    assert perms == [
+        "packages.takedown",
+        "recovery.approve_ticket",
+        "recovery.review_ticket",
+        "recovery.view_ticket",
+    ]
     assert not support.is_superuser
     assert not support.has_perm("accounts.change_user")
 
