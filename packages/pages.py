@@ -189,7 +189,10 @@ def pages_changed(normalized_name: str | None, *, index: bool = False) -> None:
         elif index:
             simple.invalidate_index()
         try:
-            write_simple_pages.delay(normalized_name, index)
+            if write_simple_pages.app.conf.task_always_eager:
+                write_simple_pages(normalized_name, index)  # no broker: here and now
+            else:
+                write_simple_pages.delay(normalized_name, index)
         except Exception:
             # Eager (no broker) or a broker hiccup: the old page stays until the next change
             # or `manage.py rebuild_simple_pages`; the request that changed data succeeded.
