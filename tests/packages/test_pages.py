@@ -245,3 +245,30 @@ def test_the_worker_writes_the_pages_off_the_broker(celery_worker, client, pages
     assert page.exists()
     assert ("packages.tasks.write_simple_pages", False) in ran
     assert b"worked" in (pages_root / "simple" / "index.json").read_bytes()
+
+
+def test_a_100_mb_download_streams_in_flat_memory(apps, files_storage: Path):
+    import hashlib
+    import tracemalloc
+
+    fast, _ = apps
+    sha = hashlib.sha256(b"big").hexdigest()
+    key = f"{sha[:2]}/{sha[2:4]}/{sha}/big-1.0-py3-none-any.whl"
+    path = files_storage / key
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as handle:
+        handle.truncate(100 * 1024 * 1024)  # sparse: 100 MB of zeros, instantly
+    environ = {"PATH_INFO": f"/files/{key}", "REQUEST_METHOD": "GET"}
+    setup_testing_defaults(environ)
+    environ["HTTP_HOST"] = "localhost"
+    seen: dict = {}
+    tracemalloc.start()
+    try:
+        body = fast(environ, lambda status, headers: seen.update(status=status, headers=headers))
+        total = sum(len(chunk) for chunk in body)
+        body.close()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert seen["status"] == "200 OK" and total == 100 * 1024 * 1024
+    assert peak < 4 * 1024 * 1024, peak  # chunks of 256 KB, never the whole file
