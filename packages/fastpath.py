@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -39,12 +40,13 @@ _CHUNK = 256 * 1024
 
 
 class _Cached:
-    __slots__ = ("body", "etag", "identity")
+    __slots__ = ("body", "checked", "etag", "identity")
 
     def __init__(self, identity: tuple[int, int, int], body: bytes, etag: str) -> None:
         self.identity = identity
         self.body = body
         self.etag = etag
+        self.checked = time.monotonic()
 
 
 @lru_cache(maxsize=512)
@@ -113,6 +115,10 @@ def _security_headers(secure: bool) -> list[tuple[str, str]]:
 class FastPath:
     """WSGI middleware answering /simple/ from pre-rendered pages and /files/ from disk."""
 
+    # A page read is trusted this long before its file is stat()ed again: a rewritten page
+    # is served within a second (installers revalidate a page every 60 s anyway).
+    recheck_seconds = 1.0
+
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
         self.pages: dict[str, _Cached] = {}
@@ -154,13 +160,17 @@ class FastPath:
     # --- /simple/ --------------------------------------------------------------------------
 
     def _page(self, key: str) -> _Cached | None:
+        cached = self.pages.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached.checked < self.recheck_seconds:
+            return cached
         try:
             status = os.stat(key)
         except OSError:
             return None
         identity = (status.st_ino, status.st_mtime_ns, status.st_size)
-        cached = self.pages.get(key)
         if cached is not None and cached.identity == identity:
+            cached.checked = now
             return cached
         try:
             with open(key, "rb") as handle:
