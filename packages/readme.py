@@ -1,8 +1,9 @@
 """Project descriptions rendered safely (readme_renderer cleans the HTML), as PyPI does.
 
 A description is rendered once, when its release is created, and stored sanitized in
-`Release.description_html`: a 300 KB reST README took seconds to render, so rendering it
-on every page view let a handful of views stall the site.
+`Release.description_html`, already fitted under the project page's headings: a 300 KB
+reST README took seconds to render, so rendering it on every page view let a handful of
+views stall the site.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import readme_renderer.markdown
 import readme_renderer.rst
 import readme_renderer.txt
+
+from .templatetags.project_page import readme_in_page
 
 
 def render_html(text: str, content_type: str) -> str:
@@ -25,4 +28,5 @@ def render_html(text: str, content_type: str) -> str:
     else:
         # Invalid reST renders as None: fall back to plain text, as PyPI does.
         html = readme_renderer.rst.render(text) or readme_renderer.txt.render(text)
-    return html or ""
+    # Fitted under the project page's headings once, here, not on every view.
+    return str(readme_in_page(html)) if html else ""

@@ -217,8 +217,9 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
             "releases": releases,
             "files": list(release.files.all()) if release else [],
             "roles": roles,
-            # A marker, replaced by the stored README after rendering: a multi-MB README is
-            # then copied once, not through every level of the template.
+            # A marker, replaced by the stored README (sanitized and fitted to the page at
+            # upload) after rendering: a multi-MB README is copied once, not through every
+            # level of the template nor its filters.
             "description": README_MARKER if readme else "",
             "project_urls": sorted((release.project_urls or {}).items()) if release else [],
             "can_manage": can(request.principal, Action.VIEW_MANAGE, project),
