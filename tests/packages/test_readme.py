@@ -77,7 +77,7 @@ def test_a_2_mb_readme_page_costs_no_more_than_twice_a_1_kb_one(client, user):
 def test_the_migration_renders_existing_releases():
     from importlib import import_module
 
-    migration = import_module("packages.migrations.0003_render_stored_readmes")
+    migration = import_module("packages.migrations.0004_render_stored_readmes")
     release = ReleaseFactory(description="Old *readme*", description_content_type="text/markdown")
     Release.objects.filter(pk=release.pk).update(description_html="")
     migration.render_existing(apps, None)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('packages', '0001_initial'),
+        ('packages', '0002_project_require_trusted_publishing'),
     ]
 
     operations = [

@@ -16,6 +16,6 @@ def render_existing(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("packages", "0002_takedown_and_stored_readme")]
+    dependencies = [("packages", "0003_takedown_and_stored_readme")]
 
     operations = [migrations.RunPython(render_existing, migrations.RunPython.noop)]
