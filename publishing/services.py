@@ -176,9 +176,10 @@ def _same(fields: dict[str, Any]) -> dict[str, Any]:
 def publisher_target(name: str) -> Project | NewProject:
     """The project named name, or the NewProject a pending publisher would create."""
     if not is_valid_name(name):
-        raise WharfError(
-            f"{name[:100]!r} is not a valid project name: use letters, digits, '.', '_' and "
-            "'-', starting and ending with a letter or digit."
+        # No project can have this name: as for any other project that does not exist.
+        raise NotFound(
+            f"{name[:100]!r} is not a valid project name, so no project has it: use letters, "
+            "digits, '.', '_' and '-', starting and ending with a letter or digit."
         )
     normalized = normalize(name)
     project = Project.objects.filter(normalized_name=normalized).first()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from packaging.utils import canonicalize_version
 
+from packages.readme import render_html
 from packages.search import PER_PAGE
 from tests.factories import ProjectFactory, ReleaseFactory
 
@@ -78,6 +79,8 @@ def test_project_page_is_laid_out_like_pypi(client):
     release = p.releases.get()
     release.description = "# Harbour lights\n\n## Install\n\n![](x.png)"
     release.description_content_type = "text/markdown"
+    # Rendered once at upload (packages.readme); the factory skips the upload.
+    release.description_html = render_html(release.description, release.description_content_type)
     release.save()
     project_url = "/project/harbour-lights/"
 
