@@ -332,6 +332,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "publishing.api.require_publisher_body",
+    ],
     # PATCH bodies are validated whole (the views use no partial serializers): document the
     # same required fields, not a "Patched" copy where every field is optional.
     "COMPONENT_SPLIT_PATCH": False,

