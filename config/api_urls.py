@@ -6,9 +6,12 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from organizations import api as organizations_api
 from packages import api as packages_api
+from packages import organization_api
 from publishing import api as publishing_api
 from tokens import api as tokens_api
+from tokens import organization_api as organization_tokens_api
 
 app_name = "api"
 
@@ -68,4 +71,78 @@ urlpatterns = [
     path("account/", accounts_api.AccountApi.as_view(), name="account"),
     path("account/emails/", accounts_api.AccountEmailsApi.as_view(), name="account-emails"),
     path("account/events/", accounts_api.AccountEventsApi.as_view(), name="account-events"),
+    # Moving a project into or out of an organization.
+    path(
+        "projects/<str:name>/transfer/",
+        organization_api.ProjectTransferApi.as_view(),
+        name="project-transfer",
+    ),
+    # Organizations: members, teams, team roles on projects, tokens, history.
+    path(
+        "organizations/",
+        organizations_api.OrganizationListCreateApi.as_view(),
+        name="organizations",
+    ),
+    path(
+        "organizations/<str:org>/",
+        organizations_api.OrganizationDetailApi.as_view(),
+        name="organization",
+    ),
+    path(
+        "organizations/<str:org>/members/",
+        organizations_api.MemberListApi.as_view(),
+        name="organization-members",
+    ),
+    path(
+        "organizations/<str:org>/members/<str:username>/",
+        organizations_api.MemberDetailApi.as_view(),
+        name="organization-member",
+    ),
+    path(
+        "organizations/<str:org>/teams/",
+        organizations_api.TeamListApi.as_view(),
+        name="organization-teams",
+    ),
+    path(
+        "organizations/<str:org>/teams/<str:team>/",
+        organizations_api.TeamDetailApi.as_view(),
+        name="organization-team",
+    ),
+    path(
+        "organizations/<str:org>/teams/<str:team>/members/<str:username>/",
+        organizations_api.TeamMemberApi.as_view(),
+        name="organization-team-member",
+    ),
+    path(
+        "organizations/<str:org>/teams/<str:team>/projects/<str:project>/",
+        organization_api.TeamProjectRoleApi.as_view(),
+        name="organization-team-project",
+    ),
+    path(
+        "organizations/<str:org>/tokens/",
+        organization_tokens_api.OrganizationTokenListCreateApi.as_view(),
+        name="organization-tokens",
+    ),
+    path(
+        "organizations/<str:org>/tokens/<int:token_id>/",
+        organization_tokens_api.OrganizationTokenRevokeApi.as_view(),
+        name="organization-token",
+    ),
+    path(
+        "organizations/<str:org>/events/",
+        organizations_api.OrganizationEventsApi.as_view(),
+        name="organization-events",
+    ),
+    # The caller's pending invitations to projects and organizations.
+    path("invitations/", organization_api.InvitationListApi.as_view(), name="invitations"),
+    path(
+        "invitations/<str:invitation_id>/accept/",
+        organization_api.InvitationAcceptApi.as_view(),
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<str:invitation_id>/decline/",
+        organization_api.InvitationDeclineApi.as_view(),
+        name="invitation-decline",
+    ),
 ]

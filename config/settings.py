@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "organizations",
     "packages",
     "publishing",
     "tokens",
@@ -342,6 +343,12 @@ SPECTACULAR_SETTINGS = {
     # Request and response components apart: a request's text fields say they may not be
     # blank (minLength), which a response's need not.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Projects and organizations both have roles; organizations and tokens both a status.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectRoleEnum": ["Owner", "Maintainer"],
+        "OrganizationRoleEnum": ["Owner", "Manager", "Member"],
+        "TokenStatusEnum": ["active", "revoked", "expired"],
+    },
 }
 
 # --- Outside HTTP (core.outside.fetch): private addresses are refused unless this allows them
@@ -399,6 +406,12 @@ OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=30)
 # How long a minted upload token lives, and how long a pending publisher waits for its name.
 TRUSTED_PUBLISHING_TOKEN_MINUTES = env.int("TRUSTED_PUBLISHING_TOKEN_MINUTES", default=15)
 PENDING_PUBLISHER_DAYS = env.int("PENDING_PUBLISHER_DAYS", default=30)
+
+# --- Organizations --------------------------------------------------------------------
+# When true, a new organization waits for staff approval in admin before it can be used.
+ORGANIZATIONS_REQUIRE_APPROVAL = env.bool("ORGANIZATIONS_REQUIRE_APPROVAL", default=False)
+# How long an invitation to join an organization stays open.
+ORGANIZATION_INVITATION_DAYS = env.int("ORGANIZATION_INVITATION_DAYS", default=7)
 
 # --- Account recovery: staff review; approval waits so the real owner can still cancel ----
 RECOVERY_WAITING_PERIOD = timedelta(hours=env.float("RECOVERY_WAITING_PERIOD_HOURS", default=24))

@@ -46,6 +46,7 @@ urlpatterns = [
     re_path(r"^api/v1/.*/$", api_not_found),
     path("recovery/", include("recovery.urls")),
     path("", include("publishing.urls")),
+    path("", include("organizations.urls")),
     path("", include("tokens.urls")),
     path("", include("packages.urls")),
     path("", include("accounts.urls")),

@@ -8,6 +8,10 @@ typing, so this module imports no app:
 - a project (or `NewProject` for an upload that would create one): `normalized_name`,
   `name`, `require_two_factor`, `role_of(user)` → "Owner", "Maintainer" or None (the
   strongest of the user's roles on it), and `quarantined_at` (set: uploads refused);
+- a project may also answer `organization` (None, or an organization as below): its
+  `require_two_factor` policy applies to everyone acting on the project;
+- an organization: `pk`, `name`, `is_active`, `require_two_factor`, `role_of(user)` →
+  "Owner", "Manager", "Member" or None;
 - a token: `user_id`;
 - a user: `has_verified_email`, `has_two_factor`, `is_active`, `is_staff`, `has_perm()`.
 """
@@ -42,6 +46,21 @@ class Action(StrEnum):
     # Add or remove trusted publishers, set trusted-publishing-only (changes who can publish;
     # on a NewProject: register a pending publisher for a name nobody owns yet).
     MANAGE_PUBLISHERS = "project:manage_publishers"
+    PROJECT_TRANSFER = "project:transfer"  # move it into an organization (its Owners)
+    # An organization (target: the organization; for ORGANIZATION_CREATE: None).
+    ORGANIZATION_CREATE = "organization:create"
+    ORGANIZATION_VIEW = "organization:view_manage"  # its management pages, members, teams
+    ORGANIZATION_LEAVE = "organization:leave"
+    ORGANIZATION_MANAGE_MEMBERS = "organization:manage_members"  # Members and Managers
+    ORGANIZATION_MANAGE_OWNERS = "organization:manage_owners"  # invite, promote, remove Owners
+    ORGANIZATION_MANAGE_TEAMS = "organization:manage_teams"  # teams, their members and roles
+    ORGANIZATION_MANAGE_PROJECTS = "organization:manage_projects"  # transfer projects in
+    ORGANIZATION_TRANSFER_OUT = "organization:transfer_out"  # give a project back to a person
+    ORGANIZATION_MANAGE_TOKENS = "organization:manage_tokens"  # list and revoke its tokens
+    ORGANIZATION_TOKEN_CREATE = "organization:token_create"
+    ORGANIZATION_SETTINGS = "organization:settings"  # description, policies
+    ORGANIZATION_HISTORY = "organization:history"  # its audit events
+    ORGANIZATION_DELETE = "organization:delete"
     # The acting account (target: None, or the token).
     TOKEN_CREATE = "account:token_create"
     TOKEN_REVOKE = "account:token_revoke"
@@ -69,15 +88,50 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.DELETE,
             Action.MANAGE_SETTINGS,
             Action.MANAGE_PUBLISHERS,
+            Action.PROJECT_TRANSFER,
         }
     ),
     MAINTAINER: frozenset({Action.UPLOAD, Action.VIEW_MANAGE, Action.VIEW_ROLES, Action.LEAVE}),
 }
 
+ORGANIZATION_OWNER = "Owner"
+ORGANIZATION_MANAGER = "Manager"
+ORGANIZATION_MEMBER = "Member"
+
+_ORGANIZATION_MEMBER_ACTIONS = frozenset({Action.ORGANIZATION_VIEW, Action.ORGANIZATION_LEAVE})
+_ORGANIZATION_MANAGER_ACTIONS = _ORGANIZATION_MEMBER_ACTIONS | {
+    Action.ORGANIZATION_MANAGE_MEMBERS,
+    Action.ORGANIZATION_MANAGE_TEAMS,
+    Action.ORGANIZATION_MANAGE_PROJECTS,
+    Action.ORGANIZATION_MANAGE_TOKENS,
+    Action.ORGANIZATION_TOKEN_CREATE,
+}
+# What each organization role may do to the organization (projects: through role_of()).
+ORGANIZATION_ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    ORGANIZATION_OWNER: frozenset(
+        a for a in Action if a.value.startswith("organization:") and a != Action.ORGANIZATION_CREATE
+    ),
+    ORGANIZATION_MANAGER: _ORGANIZATION_MANAGER_ACTIONS,
+    ORGANIZATION_MEMBER: _ORGANIZATION_MEMBER_ACTIONS,
+}
+
 # Changes of who controls a project or an account: the password (and second factor) must
 # have been entered moments ago, on the web and the API alike.
 SENSITIVE: frozenset[Action] = frozenset(
-    {Action.MANAGE_ROLES, Action.DELETE, Action.TOKEN_CREATE, Action.MANAGE_PUBLISHERS}
+    {
+        Action.MANAGE_ROLES,
+        Action.DELETE,
+        Action.TOKEN_CREATE,
+        Action.MANAGE_PUBLISHERS,
+        Action.PROJECT_TRANSFER,
+        Action.ORGANIZATION_MANAGE_MEMBERS,
+        Action.ORGANIZATION_MANAGE_OWNERS,
+        Action.ORGANIZATION_MANAGE_TEAMS,
+        Action.ORGANIZATION_MANAGE_PROJECTS,
+        Action.ORGANIZATION_TRANSFER_OUT,
+        Action.ORGANIZATION_TOKEN_CREATE,
+        Action.ORGANIZATION_DELETE,
+    }
 )
 
 # The Django permission support staff hold for each recovery action.
@@ -145,6 +199,47 @@ def _deny(message: str) -> Decision:
     return Decision(False, message)
 
 
+def _two_factor_fix(upload: bool) -> str:
+    fix = f"turn it on at {absolute_url('accounts:two_factor')}"
+    return f"{fix} and upload with an API token" if upload else f"{fix} and try again"
+
+
+def _organization_two_factor(principal: Principal, project: Any, *, upload: bool) -> Decision:
+    """An organization requiring two-factor refuses its projects to people without it."""
+    organization = getattr(project, "organization", None)
+    if (
+        principal.user is not None
+        and organization is not None
+        and organization.require_two_factor
+        and not principal.has_two_factor
+    ):
+        return _deny(
+            f"organization '{organization.name}' requires two-factor authentication of everyone "
+            f"who uploads to or manages its projects, and user '{principal.user.username}' has "
+            f"none: {_two_factor_fix(upload)}."
+        )
+    return ALLOWED
+
+
+def _organization_token_upload(principal: Principal, project: Any) -> Decision:
+    """Acting for an organization: its projects, and new names it registers by uploading."""
+    organization = principal.organization
+    if organization is None or not organization.is_active:
+        return _deny(
+            f"the organization of this token ('{organization}') is not active, so its tokens "
+            "cannot upload: ask the index's staff."
+        )
+    if project.pk is None:
+        return ALLOWED  # the first upload registers the name for the organization
+    if getattr(project, "organization_id", None) != organization.pk:
+        return _deny(
+            f"project '{project.name}' does not belong to organization '{organization.name}', "
+            "so its organization tokens cannot upload to it: an Owner of the project can "
+            f"transfer it into the organization, or upload with a personal token."
+        )
+    return ALLOWED
+
+
 def _upload(principal: Principal, project: Any) -> Decision:
     """Uploads: verified email, token scope, two-factor policies, then the role."""
     user = principal.user
@@ -181,10 +276,11 @@ def _upload(principal: Principal, project: Any) -> Decision:
             "workflow, or ask an Owner to change that at "
             f"{absolute_url('publishing:project', project.normalized_name)}."
         )
+    if principal.user is None and principal.organization is not None:
+        # An organization token, or a trusted publisher the organization registered.
+        return _organization_token_upload(principal, project)
     if user is not None:
-        turn_on = (
-            f"turn it on at {absolute_url('accounts:two_factor')} and upload with an API token"
-        )
+        turn_on = _two_factor_fix(upload=True)
         if settings.TWO_FACTOR_REQUIRED_TO_PUBLISH and not principal.has_two_factor:
             return _deny(
                 f"two-factor authentication is required to publish on this index: {turn_on}."
@@ -202,8 +298,17 @@ def _upload(principal: Principal, project: Any) -> Decision:
     if project.pk is None:
         return ALLOWED  # a new name: whoever may upload may register it
     if user is not None and Action.UPLOAD in ROLE_ACTIONS.get(project.role_of(user) or "", ()):
-        return ALLOWED
+        return _organization_two_factor(principal, project, upload=True)
     who = f"user '{user.username}'" if user is not None else principal.label
+    organization = getattr(project, "organization", None)
+    if organization is not None:
+        return _deny(
+            f"{who} isn't allowed to upload to project '{project.name}': it belongs to "
+            f"organization '{organization.name}' and {who} has no role on it (not an Owner "
+            "of the organization, not in a team with access, no role of their own): ask an "
+            f"Owner of '{organization.name}' "
+            f"({absolute_url('organizations:page', organization.normalized_name)})."
+        )
     return _deny(
         f"{who} isn't allowed to upload to project '{project.name}': ask one of its Owners "
         f"to invite you ({absolute_url('packages:project', project.normalized_name)})."
@@ -244,6 +349,54 @@ def _project(principal: Principal, action: Action, project: Any) -> Decision:
     role = project.role_of(user) if user is not None and project.pk is not None else None
     if action not in ROLE_ACTIONS.get(role or "", ()):
         return _deny(_project_refusal(action, project))
+    if action in (Action.VIEW_MANAGE, Action.VIEW_ROLES, Action.LEAVE):
+        return ALLOWED  # a non-compliant member can still see the fix and leave
+    return _organization_two_factor(principal, project, upload=False)
+
+
+def _organization_refusal(action: Action, organization: Any, role: str | None) -> str:
+    name = organization.name
+    if role is None:
+        return (
+            f"you are not a member of organization '{name}': ask one of its Owners to invite you."
+        )
+    if action in ORGANIZATION_ROLE_ACTIONS[ORGANIZATION_MANAGER]:
+        return (
+            f"only Owners and Managers of organization '{name}' can do that (you are "
+            f"{role}): ask one of its Owners."
+        )
+    return f"only Owners of organization '{name}' can do that (you are {role}): ask one of them."
+
+
+def _organization(principal: Principal, action: Action, organization: Any) -> Decision:
+    user = principal.user
+    if action == Action.ORGANIZATION_CREATE:
+        if user is None:
+            return _deny("sign in first: organizations are created by people.")
+        if not user.has_verified_email:
+            return _deny(
+                "verify an email address before creating an organization: "
+                f"{absolute_url('account_email')}."
+            )
+        if not principal.has_two_factor:
+            return _deny(
+                "creating an organization needs two-factor authentication on your account: "
+                f"turn it on at {absolute_url('accounts:two_factor')}, then create it."
+            )
+        return ALLOWED
+    role = organization.role_of(user) if user is not None else None
+    if action not in ORGANIZATION_ROLE_ACTIONS.get(role or "", ()):
+        return _deny(_organization_refusal(action, organization, role))
+    if not organization.is_active and action not in (
+        Action.ORGANIZATION_VIEW,
+        Action.ORGANIZATION_LEAVE,
+        Action.ORGANIZATION_HISTORY,
+        Action.ORGANIZATION_DELETE,
+    ):
+        return _deny(
+            f"organization '{organization.name}' is not active (waiting for approval, "
+            "declined or deactivated): nothing can change until the index's staff activate it."
+        )
     return ALLOWED
 
 
@@ -320,6 +473,8 @@ def can(actor: Principal | Any, action: Action, target: Any = None) -> Decision:
         return _takedown(principal, action, target)
     if action.value.startswith("account:"):
         decision = _account(principal, action, target)
+    elif action.value.startswith("organization:"):
+        decision = _organization(principal, action, target)
     else:
         decision = _project(principal, action, target)
     if decision and action in SENSITIVE and not principal.recently_authenticated:

@@ -66,6 +66,8 @@ def info_json(project: Project, release: Release, request: HttpRequest) -> dict:
         "maintainer": release.maintainer,
         "maintainer_email": release.maintainer_email,
         "name": project.name,
+        # Not in PyPI's document: the organization that owns the project, if any.
+        "organization": project.organization.name if project.organization_id else None,
         "package_url": base,
         "platform": release.platform or None,
         "project_url": base,

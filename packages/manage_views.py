@@ -57,8 +57,21 @@ def projects(request: HttpRequest) -> HttpResponse:
     invitations = RoleInvitation.objects.filter(
         invitee=request.user, expires_at__gt=timezone.now()
     ).select_related("project", "inviter")
+    # Projects reached through an organization (a team, or being an Owner there).
+    through_organizations = (
+        Project.objects.visible_to(request.user)
+        .exclude(roles__user=request.user)
+        .select_related("organization")
+        .order_by("normalized_name")
+    )
     return render(
-        request, "packages/manage_projects.html", {"roles": roles, "invitations": invitations}
+        request,
+        "packages/manage_projects.html",
+        {
+            "roles": roles,
+            "invitations": invitations,
+            "through_organizations": through_organizations,
+        },
     )
 
 
@@ -218,6 +231,8 @@ def collaboration(request: HttpRequest, name: str) -> HttpResponse:
         {
             "project": project,
             "roles": project.roles.select_related("user").order_by("role", "user__username"),
+            # Everyone who can act on it, with where each role comes from (organization, team).
+            "collaborators": project.collaborators(),
             "invitations": project.invitations.select_related("invitee", "inviter"),
             "is_owner": can(request.principal, Action.MANAGE_ROLES, project),
             "role_choices": Role.Kind.choices,

@@ -9,6 +9,11 @@ from django.db import models
 from django.utils import timezone
 from packaging.version import InvalidVersion, Version
 
+from organizations.models import Organization, OrganizationRole, Team, TeamMember
+
+# The stronger of two project roles wins (direct, through a team, or as organization Owner).
+ROLE_STRENGTH = {"Owner": 2, "Maintainer": 1}
+
 
 class ProjectQuerySet(models.QuerySet):
     def for_name(self, name: str) -> ProjectQuerySet:
@@ -18,10 +23,21 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(normalized_name=normalize(name))
 
     def visible_to(self, user) -> ProjectQuerySet:
-        """Projects user has a role on."""
+        """Projects user has a role on: their own, through a team, or as organization Owner."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(roles__user=user).distinct()
+        return self.filter(
+            models.Q(roles__user=user)
+            | models.Q(
+                organization__status=Organization.Status.ACTIVE,
+                team_roles__team__members__user=user,
+            )
+            | models.Q(
+                organization__status=Organization.Status.ACTIVE,
+                organization__roles__user=user,
+                organization__roles__role=OrganizationRole.Kind.OWNER,
+            )
+        ).distinct()
 
     def listed(self) -> ProjectQuerySet:
         """Projects the public index shows (not quarantined by staff)."""
@@ -49,6 +65,14 @@ class Project(models.Model):
     # Set by staff (packages.takedown): hidden from the index and JSON API, uploads refused.
     quarantined_at = models.DateTimeField(null=True, blank=True)
     quarantine_reason = models.CharField(max_length=500, blank=True)
+    # The organization that owns it (None: its Owners own it); its Owners are Owners here.
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -61,15 +85,57 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def role_sources(self, user) -> list[tuple[str, str]]:
+        """(role, where it comes from) for every way user holds a role on the project."""
+        if user is None or not getattr(user, "is_authenticated", False) or self.pk is None:
+            return []
+        sources = [
+            (role, "direct")
+            for role in Role.objects.filter(project=self, user=user).values_list("role", flat=True)
+        ]
+        organization = self.organization if self.organization_id else None
+        if organization is not None and organization.is_active:
+            teams = TeamProjectRole.objects.filter(project=self, team__members__user=user)
+            sources += [
+                (role, f"team {name}") for name, role in teams.values_list("team__name", "role")
+            ]
+            if organization.role_of(user) == OrganizationRole.Kind.OWNER:
+                sources.append((Role.Kind.OWNER, f"Owner of organization {organization.name}"))
+        return sources
+
     def role_of(self, user) -> str | None:
-        """user's strongest role on this project ("Owner", "Maintainer") or None."""
-        if user is None or not user.is_authenticated or self.pk is None:
-            return None
-        roles = set(Role.objects.filter(project=self, user=user).values_list("role", flat=True))
-        for role in (Role.Kind.OWNER, Role.Kind.MAINTAINER):
-            if role in roles:
-                return role
-        return None
+        """The user's strongest role on the project (direct, team or organization), or None."""
+        roles = [role for role, _source in self.role_sources(user)]
+        return max(roles, key=ROLE_STRENGTH.__getitem__) if roles else None
+
+    def collaborators(self) -> list[dict]:
+        """Everyone with a role, strongest first: user, role and where each role comes from."""
+        people: dict[int, dict] = {}
+
+        def add(user, role: str, source: str) -> None:
+            entry = people.setdefault(user.pk, {"user": user, "role": role, "sources": []})
+            entry["sources"].append(f"{role} ({source})")
+            if ROLE_STRENGTH[role] > ROLE_STRENGTH[entry["role"]]:
+                entry["role"] = role
+
+        for role in self.roles.select_related("user"):
+            add(role.user, role.role, "direct")
+        organization = self.organization if self.organization_id else None
+        if organization is not None and organization.is_active:
+            team_roles = TeamProjectRole.objects.filter(project=self).select_related("team")
+            by_team = {tr.team_id: tr for tr in team_roles}
+            members = TeamMember.objects.filter(team_id__in=list(by_team)).select_related("user")
+            for member in members:
+                team_role = by_team[member.team_id]
+                add(member.user, team_role.role, f"team {team_role.team.name}")
+            owners = OrganizationRole.objects.filter(
+                organization=organization, role=OrganizationRole.Kind.OWNER
+            ).select_related("user")
+            for owner in owners:
+                add(owner.user, Role.Kind.OWNER, f"Owner of organization {organization.name}")
+        return sorted(
+            people.values(), key=lambda p: (-ROLE_STRENGTH[p["role"]], p["user"].username.lower())
+        )
 
 
 class Role(models.Model):
@@ -94,6 +160,24 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.project}"
+
+
+class TeamProjectRole(models.Model):
+    """An organization team's role on one of the organization's projects."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="project_roles")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="team_roles")
+    role = models.CharField(max_length=20, choices=Role.Kind.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "team__normalized_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "project"], name="packages_team_role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team} is {self.role} of {self.project}"
 
 
 class RoleInvitation(models.Model):

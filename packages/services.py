@@ -298,7 +298,14 @@ def project_leave(
     user = _authorize(user, Action.LEAVE, project)
     _lock_roles(project)
     _check_not_last_owner(project, user, "leave")
-    role = Role.objects.get(project=project, user=user)
+    role = Role.objects.filter(project=project, user=user).first()
+    if role is None:
+        # The role comes from an organization or a team: that is what to leave.
+        raise Conflict(
+            f"your role on '{project.name}' comes from its organization "
+            f"'{project.organization}' (a team, or being an Owner there), not from the project: "
+            "leave the team or the organization instead."
+        )
     role.delete()
     record_project_event(
         project=project,

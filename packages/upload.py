@@ -410,6 +410,17 @@ def _release_fields(metadata: Metadata, raw: RawMetadata) -> dict:
     }
 
 
+def uploaded_by(principal: Principal) -> str:
+    """Who uploaded, in words for the history ("by organization token ci, created by ann")."""
+    if principal.kind == Kind.ORGANIZATION_TOKEN and principal.token is not None:
+        creator = principal.token.created_by
+        return (
+            f"organization token {principal.token.name} of {principal.organization}, created "
+            f"by {creator.username if creator else 'a deleted account'}"
+        )
+    return principal.label
+
+
 def _published_by(principal: Principal) -> dict[str, str]:
     """For the history: the CI run of a trusted publisher (it has no account to name)."""
     if principal.kind == Kind.PUBLISHER:
@@ -442,20 +453,29 @@ def _record(
     project = Project.objects.select_for_update().filter(normalized_name=name).first()
     created_project = project is None
     if project is None:
+        # An organization token registers the name for its organization (no personal Owner).
         project = Project.objects.create(
-            name=metadata.name, normalized_name=name, similarity_key=similarity_key(name)
-        )
-        Role.objects.create(project=project, user=principal.user, role=Role.Kind.OWNER)
-        ProjectEvent.objects.create(
-            project=project, tag="project:project:created", actor=principal.user, ip_address=ip
+            name=metadata.name,
+            normalized_name=name,
+            similarity_key=similarity_key(name),
+            organization=principal.organization,
         )
         ProjectEvent.objects.create(
             project=project,
-            tag="project:role:added",
+            tag="project:project:created",
             actor=principal.user,
             ip_address=ip,
-            details={"username": principal.user.username, "role": Role.Kind.OWNER},
+            details={"by": uploaded_by(principal)},
         )
+        if principal.user is not None:
+            Role.objects.create(project=project, user=principal.user, role=Role.Kind.OWNER)
+            ProjectEvent.objects.create(
+                project=project,
+                tag="project:role:added",
+                actor=principal.user,
+                ip_address=ip,
+                details={"username": principal.user.username, "role": Role.Kind.OWNER},
+            )
     if project.quarantined_at is not None:
         raise _quarantined(project)
     if project.total_size + upload.size > settings.MAX_PROJECT_SIZE:
@@ -500,7 +520,9 @@ def _record(
         md5=upload.md5,
         uploaded_by=principal.user,
         upload_token=(
-            principal.token if principal.kind in (Kind.API_TOKEN, Kind.PUBLISHER) else None
+            principal.token
+            if principal.kind in (Kind.API_TOKEN, Kind.PUBLISHER, Kind.ORGANIZATION_TOKEN)
+            else None
         ),
         path=key,
         metadata_sha256=hashlib.sha256(metadata_file).hexdigest() if metadata_file else "",
@@ -522,6 +544,7 @@ def _record(
             "version": version,
             "token": principal.token.public_id if principal.token is not None else None,
             **_published_by(principal),
+            "by": uploaded_by(principal),
         },
     )
     pages_changed(name, index=created_project)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import manage_views, search, views
+from . import manage_views, organization_views, search, views
 
 app_name = "packages"
 
@@ -29,6 +29,11 @@ urlpatterns = [
         "manage/project/<str:name>/release/<str:version>/",
         manage_views.release,
         name="manage-release",
+    ),
+    path(
+        "manage/organization/<str:org>/projects/",
+        organization_views.organization_projects,
+        name="organization-projects",
     ),
     path(
         "manage/invitations/<int:invitation_id>/<str:answer>/",

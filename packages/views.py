@@ -154,7 +154,9 @@ def json_project_view(request: HttpRequest, name: str) -> HttpResponse:
     normalized = normalize(name)
     if normalized != name:
         return HttpResponseRedirect(reverse("packages:json-project", args=[normalized]), status=301)
-    project = get_object_or_404(Project.objects.listed(), normalized_name=normalized)
+    project = get_object_or_404(
+        Project.objects.listed().select_related("organization"), normalized_name=normalized
+    )
     data = json_project(project, request)
     if data is None:
         raise Http404("this project has no releases")
@@ -168,7 +170,9 @@ def json_release_view(request: HttpRequest, name: str, version: str) -> HttpResp
         return HttpResponseRedirect(
             reverse("packages:json-release", args=[normalized, version]), status=301
         )
-    project = get_object_or_404(Project.objects.listed(), normalized_name=normalized)
+    project = get_object_or_404(
+        Project.objects.listed().select_related("organization"), normalized_name=normalized
+    )
     data = json_release(project, version, request)
     if data is None:
         raise Http404("no such release")
@@ -185,7 +189,9 @@ def project_detail(request: HttpRequest, name: str, version: str | None = None) 
         args = [normalized] if version is None else [normalized, version]
         view = "packages:project" if version is None else "packages:project-release"
         return HttpResponseRedirect(reverse(view, args=args), status=301)
-    project = get_object_or_404(Project.objects.listed(), normalized_name=normalized)
+    project = get_object_or_404(
+        Project.objects.listed().select_related("organization"), normalized_name=normalized
+    )
     # The descriptions (raw and rendered, up to a few MB each) are not needed for the list.
     releases = sorted(
         project.releases.defer("description", "description_html").prefetch_related("files"),

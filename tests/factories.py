@@ -228,3 +228,55 @@ class PublisherFactory(factory.django.DjangoModelFactory):
             project=None,
             expires_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=30)),
         )
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.Organization"
+
+    name = factory.Sequence(lambda n: f"org-{n}")
+    normalized_name = factory.LazyAttribute(lambda o: normalize(o.name))
+    display_name = factory.LazyAttribute(lambda o: o.name.title())
+
+
+class OrganizationRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.OrganizationRole"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory, verified=True)
+    role = "Owner"
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.Team"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"team-{n}")
+    normalized_name = factory.LazyAttribute(lambda t: normalize(t.name))
+
+
+class TeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.TeamMember"
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory, verified=True)
+
+
+class TeamProjectRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "packages.TeamProjectRole"
+
+    team = factory.SubFactory(TeamFactory)
+    project = factory.SubFactory(ProjectFactory)
+    role = "Maintainer"
+
+
+class OrganizationTokenFactory(TokenFactory):
+    """An organization token: no user, belongs to the organization."""
+
+    user = None
+    organization = factory.SubFactory(OrganizationFactory)
+    created_by = None

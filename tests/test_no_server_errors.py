@@ -30,11 +30,18 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import WebAuthnDevice
+from organizations.models import OrganizationInvitation
 from packages.models import File, Project, Role, RoleInvitation
 from tests.conftest import login_verified, mark_reauthenticated
 from tests.factories import (
+    OrganizationFactory,
+    OrganizationRoleFactory,
+    OrganizationTokenFactory,
     ProjectFactory,
     RoleFactory,
+    TeamFactory,
+    TeamMemberFactory,
+    TeamProjectRoleFactory,
     TicketFactory,
     TokenFactory,
     UserFactory,
@@ -71,6 +78,15 @@ COMMON_FIELDS = [
     "user",
     "role",
     "invitation",
+    "team",
+    "project",
+    "display_name",
+    "link",
+    "description",
+    "keep_roles",
+    "require_two_factor",
+    "show_members",
+    "message",
     "next",
     "credential",
     ":action",
@@ -158,6 +174,21 @@ def world(client) -> World:
         role=Role.Kind.MAINTAINER,
         expires_at=file.upload_time.replace(year=2100),
     )
+    # An organization the owner runs, with a team, a project, a token and an invitation.
+    organization = OrganizationFactory(name="demo-org")
+    OrganizationRoleFactory(organization=organization, user=owner, role="Owner")
+    OrganizationRoleFactory(organization=organization, user=maintainer, role="Member")
+    team = TeamFactory(organization=organization, name="core")
+    TeamMemberFactory(team=team, user=maintainer)
+    org_project = ProjectFactory(name="org-pkg", organization=organization)
+    TeamProjectRoleFactory(team=team, project=org_project)
+    org_token = OrganizationTokenFactory(organization=organization, created_by=owner)
+    org_invitation = OrganizationInvitation.objects.create(
+        organization=OrganizationFactory(name="other-org"),
+        invitee=owner,
+        role="Member",
+        expires_at=file.upload_time.replace(year=2100),
+    )
     links = _recovery_links()
     values = {
         "token": links,
@@ -166,9 +197,16 @@ def world(client) -> World:
         "name": ["demo-pkg"],
         "version": ["1.0"],
         "path": [file.path, file.path + ".metadata"],
-        "token_id": [str(token.pk)],
+        "token_id": [str(token.pk), str(org_token.pk)],
         "pk": [str(token.pk), str(key.pk)],
-        "invitation_id": [str(invitation.pk)],
+        "invitation_id": [
+            str(invitation.pk),
+            f"project-{invitation.pk}",
+            f"organization-{org_invitation.pk}",
+        ],
+        "org": ["demo-org"],
+        "team": ["core"],
+        "project": ["org-pkg"],
         "answer": ["accept", "decline"],
         "username": [owner.username],
         "app_label": ["packages"],

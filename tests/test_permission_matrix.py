@@ -17,28 +17,49 @@ if __name__ == "__main__":
 
 from django.contrib.auth.models import Group  # noqa: E402
 
-from core.permissions import Action, can  # noqa: E402
+from core.permissions import SENSITIVE, Action, can  # noqa: E402
 from core.principals import Kind, Principal  # noqa: E402
+from organizations.models import OrganizationRole  # noqa: E402
 from packages.models import Project, Role  # noqa: E402
 from recovery.permissions import SUPPORT_STAFF_GROUP, ensure_support_staff_group  # noqa: E402
-from tests.factories import AccessTokenFactory, TokenFactory, UserFactory  # noqa: E402
+from tests.factories import (  # noqa: E402
+    AccessTokenFactory,
+    OrganizationFactory,
+    OrganizationTokenFactory,
+    TeamFactory,
+    TeamMemberFactory,
+    TeamProjectRoleFactory,
+    TokenFactory,
+    UserFactory,
+)
 from tokens.authentication import principal_for_token  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
 A = Action
 PROJECT_OWNER = set(a for a in Action if a.value.startswith("project:"))
-SENSITIVE_PROJECT = {A.MANAGE_ROLES, A.DELETE, A.MANAGE_PUBLISHERS}
+SENSITIVE_PROJECT = {A.MANAGE_ROLES, A.DELETE, A.MANAGE_PUBLISHERS, A.PROJECT_TRANSFER}
 OWN_ACCOUNT = {A.TOKEN_CREATE, A.TOKEN_REVOKE}
 RECOVERY = {A.RECOVERY_VIEW, A.RECOVERY_REVIEW, A.RECOVERY_APPROVE}
 TAKEDOWN = {A.TAKEDOWN_QUARANTINE, A.TAKEDOWN_REMOVE}  # support staff; freezing: superusers
+# The organization "acme" owns "demo"; its people have two-factor (they may create one).
+ORG_MEMBER = {A.ORGANIZATION_VIEW, A.ORGANIZATION_LEAVE, A.ORGANIZATION_CREATE}
+ORG_MANAGER = ORG_MEMBER | {
+    A.ORGANIZATION_MANAGE_MEMBERS,
+    A.ORGANIZATION_MANAGE_TEAMS,
+    A.ORGANIZATION_MANAGE_PROJECTS,
+    A.ORGANIZATION_MANAGE_TOKENS,
+    A.ORGANIZATION_TOKEN_CREATE,
+}
+ORG_OWNER = set(a for a in Action if a.value.startswith("organization:"))
+MAINTAINER = {A.UPLOAD, A.VIEW_MANAGE, A.VIEW_ROLES, A.LEAVE}
 
 # What each persona may do to the project "demo" (Owner: owner; Maintainer: maintainer) and
 # to the owner's account-wide token (TOKEN_REVOKE). Everything not listed is refused.
 EXPECTED: dict[str, set[Action]] = {
     "anonymous": set(),
     "signed-in user, no role": {A.TOKEN_CREATE},
-    "Maintainer": {A.UPLOAD, A.VIEW_MANAGE, A.VIEW_ROLES, A.LEAVE, A.TOKEN_CREATE},
+    "Maintainer": MAINTAINER | {A.TOKEN_CREATE},
     "Owner": PROJECT_OWNER | OWN_ACCOUNT,
     "Owner, password entered long ago": (PROJECT_OWNER - SENSITIVE_PROJECT) | {A.TOKEN_REVOKE},
     "Owner's API access token (fresh)": (PROJECT_OWNER - {A.UPLOAD}) | OWN_ACCOUNT,
@@ -48,6 +69,17 @@ EXPECTED: dict[str, set[Action]] = {
     "trusted publisher of demo": {A.UPLOAD},
     "support staff": {A.TOKEN_CREATE} | RECOVERY | TAKEDOWN,
     "superuser": {A.TOKEN_CREATE} | RECOVERY | TAKEDOWN | {A.TAKEDOWN_FREEZE},
+    # Organizations: acme owns demo. An organization Owner is an Owner of every acme project.
+    "organization Owner": PROJECT_OWNER | ORG_OWNER | {A.TOKEN_CREATE},
+    "organization Manager": ORG_MANAGER | {A.TOKEN_CREATE},
+    "organization Member": ORG_MEMBER | {A.TOKEN_CREATE},
+    "organization Member, team Maintainer of demo": MAINTAINER | ORG_MEMBER | {A.TOKEN_CREATE},
+    "organization Member, team Owner of demo": PROJECT_OWNER | ORG_MEMBER | {A.TOKEN_CREATE},
+    "organization Owner, password entered long ago": (PROJECT_OWNER - SENSITIVE_PROJECT)
+    | (ORG_OWNER - SENSITIVE)
+    | {A.ORGANIZATION_CREATE},
+    "acme's organization token": {A.UPLOAD},
+    "another organization's token": set(),
 }
 
 
@@ -55,7 +87,19 @@ EXPECTED: dict[str, set[Action]] = {
 def world():
     owner = UserFactory(verified=True)
     maintainer = UserFactory(verified=True)
-    project = Project.objects.create(name="demo", normalized_name="demo")
+    acme = OrganizationFactory(name="acme")
+    project = Project.objects.create(name="demo", normalized_name="demo", organization=acme)
+
+    def in_acme(role: str, team_role: str | None = None):
+        person = UserFactory(verified=True, with_totp=True)
+        OrganizationRole.objects.create(organization=acme, user=person, role=role)
+        if team_role is not None:
+            team = TeamFactory(organization=acme)
+            TeamMemberFactory(team=team, user=person)
+            TeamProjectRoleFactory(team=team, project=project, role=team_role)
+        return person
+
+    org_owner = in_acme("Owner")
     Role.objects.create(project=project, user=owner, role="Owner")
     Role.objects.create(project=project, user=maintainer, role="Maintainer")
     ensure_support_staff_group()
@@ -95,14 +139,26 @@ def world():
         ),
         "support staff": session(support),
         "superuser": session(superuser),
+        "organization Owner": session(org_owner),
+        "organization Manager": session(in_acme("Manager")),
+        "organization Member": session(in_acme("Member")),
+        "organization Member, team Maintainer of demo": session(in_acme("Member", "Maintainer")),
+        "organization Member, team Owner of demo": session(in_acme("Member", "Owner")),
+        "organization Owner, password entered long ago": session(org_owner, fresh=False),
+        "acme's organization token": principal_for_token(
+            OrganizationTokenFactory(organization=acme)
+        ),
+        "another organization's token": principal_for_token(OrganizationTokenFactory()),
     }
-    targets = {"project": project, "token": TokenFactory(user=owner)}
+    targets = {"project": project, "token": TokenFactory(user=owner), "organization": acme}
     return personas, targets
 
 
 def _target(action: Action, targets: dict):
     if action.value.startswith("project:"):
         return targets["project"]
+    if action.value.startswith("organization:") and action != Action.ORGANIZATION_CREATE:
+        return targets["organization"]
     if action == Action.TOKEN_REVOKE:
         return targets["token"]
     return None

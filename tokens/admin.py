@@ -41,6 +41,8 @@ class TokenAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     readonly_fields = (
         "user",
+        "organization",
+        "created_by",
         "name",
         "public_id",
         "projects",

@@ -79,7 +79,18 @@ def principal_for_session(request: HttpRequest) -> Principal:
 
 
 def principal_for_token(token: Token) -> Principal:
-    """What an API token may act as: its owner, limited to its scope."""
+    """What an API token may act as: its owner, limited to its scope.
+
+    An organization token acts for its organization (no person): the organization's
+    projects, limited to its scope; whoever created it may have left since.
+    """
+    if token.organization_id is not None:
+        return Principal(
+            kind=Kind.ORGANIZATION_TOKEN,
+            token=token,
+            organization=token.organization,
+            scope=frozenset(token.projects) if token.projects else None,
+        )
     if token.is_minted_by_publisher:
         # A CI job's token from POST /_/oidc/mint-token: the publisher, on its one project.
         return Principal(
@@ -109,7 +120,11 @@ def authenticate_upload_token(secret: str, request: HttpRequest | None) -> Princ
             "the password is not a valid API token: paste the whole token, starting with "
             f'"{token_secrets.prefix()}", as the password, with the username __token__.'
         )
-    token = Token.objects.select_related("user").filter(public_id=parsed.public_id).first()
+    token = (
+        Token.objects.select_related("user", "organization", "created_by")
+        .filter(public_id=parsed.public_id)
+        .first()
+    )
     # Whether the id exists is not revealed: an unknown id and a wrong secret read the same.
     if token is None or not token_secrets.matches(parsed.raw, token.secret_hash):
         raise NotAllowed(

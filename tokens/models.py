@@ -32,15 +32,33 @@ class Token(models.Model):
 
     Scope: `projects` lists normalized project names (a name may not be registered yet);
     an empty list means the whole account.
+
+    An organization token has `organization` set and no `user`: it belongs to the
+    organization (its scope: the organization's projects), not to whoever created it.
     """
 
     # None for a token minted by a trusted publisher: a CI job, not a person, holds it.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
         related_name="api_tokens",
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tokens",
+    )
+    # Who created an organization token (kept for the record; the token outlives them).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     name = models.CharField(max_length=100)
     public_id = models.CharField(max_length=32, unique=True)
@@ -67,13 +85,24 @@ class Token(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                # A person's, an organization's, or (neither) a trusted publisher's.
+                condition=models.Q(user__isnull=True) | models.Q(organization__isnull=True),
+                name="tokens_token_one_owner",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.user or 'trusted publisher'})"
+        return f"{self.name} ({self.user or self.organization or 'trusted publisher'})"
 
     @property
     def is_minted_by_publisher(self) -> bool:
-        return self.user_id is None
+        return self.user_id is None and self.organization_id is None
+
+    @property
+    def is_organization_token(self) -> bool:
+        return self.organization_id is not None
 
     @property
     def is_account_wide(self) -> bool:
@@ -109,7 +138,7 @@ class Token(models.Model):
     @property
     def scope_label(self) -> str:
         if self.is_account_wide:
-            return "whole account"
+            return "all organization projects" if self.is_organization_token else "whole account"
         return ", ".join(self.projects)
 
 

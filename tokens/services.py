@@ -14,6 +14,8 @@ from accounts.events import client_ip, record_event
 from accounts.models import User
 from core.errors import NotAllowed, NotFound, WharfError
 from core.permissions import Action, require
+from organizations.models import Organization
+from organizations.services import record_organization_event
 from packages.models import Project
 from packages.names import is_valid_name, normalize
 from packages.services import record_project_event
@@ -26,12 +28,8 @@ from .models import AccessToken, Token
 MAX_SCOPE_PROJECTS = 50
 
 
-def normalize_scope(*, user: User, projects: Iterable[str]) -> list[str]:
-    """Validate and normalize the project names of a scope ([] = whole account).
-
-    A name may be a project the user has a role on, or a name nobody registered yet
-    (the token's first upload creates it). A project of someone else is refused.
-    """
+def _scope_names(projects: Iterable[str]) -> list[str]:
+    """The distinct normalized names of a scope, each checked to be a valid project name."""
     names: list[str] = []
     for raw in projects:
         name = str(raw).strip()
@@ -50,6 +48,16 @@ def normalize_scope(*, user: User, projects: Iterable[str]) -> list[str]:
             f"a token can name at most {MAX_SCOPE_PROJECTS} projects; "
             "use an account-wide token instead."
         )
+    return names
+
+
+def normalize_scope(*, user: User, projects: Iterable[str]) -> list[str]:
+    """Validate and normalize the project names of a scope ([] = whole account).
+
+    A name may be a project the user has a role on, or a name nobody registered yet
+    (the token's first upload creates it). A project of someone else is refused.
+    """
+    names = _scope_names(projects)
     registered = set(
         Project.objects.filter(normalized_name__in=names).values_list("normalized_name", flat=True)
     )
@@ -115,21 +123,49 @@ def token_create(
     return token, raw
 
 
-def _revoke(*, token: Token, reason: str, request: HttpRequest | None, **details) -> Token:
-    token = Token.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
+def _record_token_event(*, token: Token, action: str, request, actor=None, **details) -> None:
+    """account:token:<action> in the owner's history, or organization:token:<action>."""
+    if token.is_organization_token:
+        record_organization_event(
+            organization=token.organization,
+            tag=f"organization:token:{action}",
+            actor=actor,
+            request=request,
+            token_id=token.pk,
+            name=token.name,
+            **details,
+        )
+    else:
+        record_event(
+            user=token.user,
+            tag=f"account:token:{action}",
+            request=request,
+            token_id=token.pk,
+            name=token.name,
+            **details,
+        )
+
+
+def _revoke(
+    *, token: Token, reason: str, request: HttpRequest | None, actor=None, **details
+) -> Token:
+    token = (
+        Token.objects.select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .get(pk=token.pk)
+    )
     if token.is_revoked:
         return token
     token.revoked_at = timezone.now()
     token.revoked_reason = reason[:200]
     token.save(update_fields=["revoked_at", "revoked_reason"])
-    if token.user is None:  # minted by a trusted publisher: no account to tell
+    if token.is_minted_by_publisher:  # no account or organization to tell
         return token
-    record_event(
-        user=token.user,
-        tag="account:token:revoked",
+    _record_token_event(
+        token=token,
+        action="revoked",
         request=request,
-        token_id=token.pk,
-        name=token.name,
+        actor=actor,
         reason=token.revoked_reason,
         **details,
     )
@@ -189,19 +225,22 @@ def token_record_use(*, token: Token, request: HttpRequest | None) -> None:
 @transaction.atomic
 def token_revoke_leaked(*, token: Token, url: str, source: str) -> bool:
     """Revoke a token found in public; returns whether it was still active."""
-    token = Token.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
+    token = (
+        Token.objects.select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .get(pk=token.pk)
+    )
     was_active = not token.is_revoked
     if was_active:
         token.revoked_at = timezone.now()
         token.revoked_reason = f"found in public ({source or 'unknown source'})"[:200]
         token.save(update_fields=["revoked_at", "revoked_reason"])
-    if token.user is None:  # minted by a trusted publisher: no account to tell
+    if token.is_minted_by_publisher:  # no account or organization to tell
         return was_active
-    record_event(
-        user=token.user,
-        tag="account:token:leaked",
-        token_id=token.pk,
-        name=token.name,
+    _record_token_event(
+        token=token,
+        action="leaked",
+        request=None,
         url=url[:500],
         source=source[:100],
         revoked=was_active,
@@ -329,6 +368,73 @@ def token_mint_for_publisher(*, oidc_token: str, request: HttpRequest | None = N
         expires_at=expires_at.isoformat(),
         claims=proven.claims,
     )
+
+
+# --- organization tokens --------------------------------------------------------------------
+
+
+def _clean_expiry(expires_at: dt.datetime | None) -> dt.datetime | None:
+    if expires_at is None:
+        return None
+    if timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at, dt.UTC)
+    if expires_at <= timezone.now():
+        raise WharfError("the expiry date is in the past: choose a future date or none.")
+    return expires_at
+
+
+@transaction.atomic
+def organization_token_create(
+    *,
+    organization: Organization,
+    actor,
+    name: str,
+    projects: Iterable[str] = (),
+    expires_at: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Token, str]:
+    """An Owner or Manager creates a token of the organization; returns it with the secret.
+
+    Its scope is all the organization's projects ([]) or a list of names, each one of the
+    organization's projects or a name nobody registered yet (the first upload creates it
+    for the organization).
+    """
+    from core.principals import as_principal
+
+    require(actor, Action.ORGANIZATION_TOKEN_CREATE, organization)
+    name = " ".join(str(name).split())
+    if not name:
+        raise WharfError("give the token a name, e.g. the CI job that will use it.")
+    if len(name) > 100:
+        raise WharfError("the token name is too long: use at most 100 characters.")
+    expires_at = _clean_expiry(expires_at)
+    scope = _scope_names(projects)
+    foreign = Project.objects.filter(normalized_name__in=scope).exclude(organization=organization)
+    for project in foreign.order_by("normalized_name")[:1]:
+        raise NotAllowed(
+            f'the project "{project.normalized_name}" does not belong to organization '
+            f"'{organization.name}': scope the token to the organization's projects or to a "
+            "name that is not registered yet (or transfer the project in first)."
+        )
+    public_id, raw = token_secrets.generate()
+    token = Token.objects.create(
+        organization=organization,
+        created_by=as_principal(actor).user,
+        name=name,
+        public_id=public_id,
+        secret_hash=token_secrets.hash_token(raw),
+        projects=scope,
+        expires_at=expires_at,
+    )
+    _record_token_event(
+        token=token,
+        action="created",
+        request=request,
+        actor=actor,
+        scope=token.projects,
+        expires_at=expires_at.isoformat() if expires_at else None,
+    )
+    emails.send_token_created_email(token=token)
     return token, raw
 
 
@@ -366,3 +472,18 @@ def token_revoke_minted(
         published_by=token.publisher_claims.get("run", token.name),
     )
     return token
+
+
+def organization_token_revoke(*, token: Token, actor, request: HttpRequest | None = None) -> Token:
+    """An Owner or Manager of the token's organization revokes it."""
+    if token.organization_id is None:
+        raise NotFound("no such organization token: reload the organization's token list.")
+    require(actor, Action.ORGANIZATION_MANAGE_TOKENS, token.organization)
+    from core.principals import as_principal
+
+    return _revoke(
+        token=token,
+        reason=f"revoked by {as_principal(actor).label}",
+        request=request,
+        actor=actor,
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import leaks, trusted_publishing, views
+from . import leaks, organization_views, trusted_publishing, views
 
 app_name = "tokens"
 
@@ -25,6 +25,11 @@ urlpatterns = [
         "manage/account/sessions/access-tokens/<int:pk>/revoke/",
         views.access_token_revoke,
         name="access_token_revoke",
+    ),
+    path(
+        "manage/organization/<str:org>/tokens/",
+        organization_views.organization_tokens,
+        name="organization-tokens",
     ),
     path("_/secrets/disclose-token", leaks.disclose_token, name="disclose"),
     path("_/github/disclose-token", leaks.disclose_token, name="disclose_github"),

@@ -14,7 +14,15 @@ from accounts.models import AccountEvent
 from config import api_urls
 from packages.models import Role, RoleInvitation
 from tests.api.conftest import basic, current_code
-from tests.factories import ProjectFactory, RoleFactory, TokenFactory, UserFactory
+from tests.factories import (
+    OrganizationFactory,
+    OrganizationRoleFactory,
+    ProjectFactory,
+    RoleFactory,
+    TeamFactory,
+    TokenFactory,
+    UserFactory,
+)
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +56,9 @@ def world(db):
     maintainer = UserFactory(username="max", verified=True)
     RoleFactory(project=project, user=maintainer, role=Role.Kind.MAINTAINER)
     token = TokenFactory(user=owner)
+    acme = OrganizationFactory(name="acme")
+    OrganizationRoleFactory(organization=acme, user=owner, role="Owner")
+    TeamFactory(organization=acme, name="core")
     return owner, token
 
 
@@ -57,6 +68,10 @@ def call(client, method: str, route: str, token: Token, **headers):
         .replace("<str:username>", "max")
         .replace("<int:token_id>", str(token.pk))
         .replace("<int:publisher_id>", "1")
+        .replace("<str:org>", "acme")
+        .replace("<str:team>", "core")
+        .replace("<str:project>", "alpha")
+        .replace("<str:invitation_id>", "organization-1")
     )
     body = {"name": "more", "username": "max", "role": "Owner"}
     if method == "get":
