@@ -368,6 +368,7 @@ def token_mint_for_publisher(*, oidc_token: str, request: HttpRequest | None = N
         expires_at=expires_at.isoformat(),
         claims=proven.claims,
     )
+    return token, raw
 
 
 # --- organization tokens --------------------------------------------------------------------
@@ -444,7 +445,9 @@ def token_burn_minted(*, raw: str, request: HttpRequest | None = None) -> bool:
     parsed = token_secrets.parse(raw)
     if parsed is None:
         return False
-    token = Token.objects.filter(public_id=parsed.public_id, user__isnull=True).first()
+    token = Token.objects.filter(
+        public_id=parsed.public_id, user__isnull=True, organization__isnull=True
+    ).first()
     if token is None or not token_secrets.matches(parsed.raw, token.secret_hash):
         return False
     if not token.is_revoked:

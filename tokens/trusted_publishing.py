@@ -96,7 +96,7 @@ def revoke_minted(request: HttpRequest, name: str, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, normalized_name=name)
     if project.role_of(request.user) is None:
         raise Http404("You have no project by that name.")
-    token = get_object_or_404(Token, pk=pk, user__isnull=True)
+    token = get_object_or_404(Token, pk=pk, user__isnull=True, organization__isnull=True)
     try:
         token_revoke_minted(token=token, actor=request.principal, project=project, request=request)
     except WharfError as error:

@@ -101,7 +101,7 @@ def project_tokens(request: HttpRequest, name: str) -> HttpResponse:
         )
     # Tokens its trusted publishers minted for CI jobs and that still work (minutes).
     minted = (
-        Token.objects.filter(user__isnull=True)
+        Token.objects.filter(user__isnull=True, organization__isnull=True)
         .active()
         .able_to_upload_to(project.normalized_name)
         .order_by("-created")
