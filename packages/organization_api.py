@@ -115,7 +115,7 @@ class ProjectTransferApi(ApiView):
 
 class PendingInvitationOutputSerializer(serializers.Serializer):
     id = serializers.CharField(help_text='"project-<n>" or "organization-<n>"')
-    kind = serializers.ChoiceField(choices=["project", "organization"])
+    kind = serializers.CharField(help_text='"project" or "organization"')
     target = serializers.CharField(help_text="The project's or the organization's name.")
     role = serializers.CharField()
     inviter = serializers.CharField(allow_null=True)

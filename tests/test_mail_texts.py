@@ -58,6 +58,30 @@ def cases() -> dict[str, list[dict]]:
              "summary": "maya is now Owner"},
         ],
         "project_deleted": [{"project_name": "Attest", "actor": "ruth"}],
+        "organization_approval_requested": [
+            {"name": "acme", "display_name": "Acme Inc.",
+             "admin_url": "http://localhost:8000/admin/organizations/organization/1/change/"},
+        ],
+        "organization_changed": [
+            {"name": "acme", "summary": "ruth added maya to team core.",
+             "manage_url": "http://localhost:8000/manage/organization/acme/"},
+        ],
+        "organization_invitation": [
+            {"invitee": "maya", "inviter": "ruth", "role": "Member", "name": "acme",
+             "expires_at": timezone.now() + timedelta(days=7),
+             "answer_url": "http://localhost:8000/manage/organizations/"},
+        ],
+        "organization_offboarding": [
+            {"name": "acme", "username": "maya", "summary": "ruth removed maya",
+             "removed": ["membership (Member)", "team core", "Maintainer role on attest"],
+             "manage_url": "http://localhost:8000/manage/organization/acme/"},
+        ],
+        "organization_status": [
+            {"name": "acme", "verb": "declined", "message": "Looks like a squat.",
+             "manage_url": "http://localhost:8000/manage/organization/acme/"},
+            {"name": "acme", "verb": "approved", "message": "",
+             "manage_url": "http://localhost:8000/manage/organization/acme/"},
+        ],
         "project_invitation": [
             {"invitee": "maya", "inviter": "ruth", "role": "Maintainer",
              "project_name": "Attest", "expires_at": timezone.now() + timedelta(days=7)},
