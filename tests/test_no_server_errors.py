@@ -470,12 +470,15 @@ def test_every_route_answers_junk_without_a_server_error(who, half, world):
         f"/recovery/cancel/{world.values['token'][1]}/": 200,
         "/manage/project/demo-pkg/release/1.0/": 302 if who == "anonymous" else 200,
         "/api/v1/projects/demo-pkg/roles/": 401 if who == "anonymous" else 200,
-        "/org/demo-org/": 200,
-        "/manage/organization/demo-org/": 302 if who == "anonymous" else 200,
-        "/manage/organization/demo-org/teams/": 302 if who == "anonymous" else 200,
-        "/api/v1/organizations/demo-org/": 401 if who == "anonymous" else 200,
-        "/api/v1/organizations/demo-org/members/": 401 if who == "anonymous" else 200,
     }
+    if who != "maintainer":  # a Member of demo-org, whose crawl may leave it (the junk posts)
+        expected |= {
+            "/org/demo-org/": 200,
+            "/manage/organization/demo-org/": 302 if who == "anonymous" else 200,
+            "/manage/organization/demo-org/teams/": 302 if who == "anonymous" else 200,
+            "/api/v1/organizations/demo-org/": 401 if who == "anonymous" else 200,
+            "/api/v1/organizations/demo-org/members/": 401 if who == "anonymous" else 200,
+        }
     seen = {url: crawler.statuses[url] for url in expected if url in crawler.statuses}
     assert seen == {url: expected[url] for url in seen} and seen
 
