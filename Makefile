@@ -11,7 +11,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/dev.txt
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements/dev.txt
 	touch $@
 
 # axe-core (pinned in package-lock.json) for the browser suite's accessibility checks.
@@ -44,7 +44,7 @@ bench: $(VENV)/.installed
 PORT ?= 8000
 HOST ?= 127.0.0.1
 WEB_WORKERS ?= 2
-WEB_THREADS ?= 4
+WEB_THREADS ?= 1
 serve: $(VENV)/.installed
 	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
 		--workers $(WEB_WORKERS) --blocking-threads $(WEB_THREADS) --no-ws \

@@ -104,6 +104,19 @@ TEMPLATES = [
 # --- Data -----------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several app-server processes share the file: WAL lets readers run beside the one
+    # writer, IMMEDIATE takes the write lock at BEGIN (no "database is locked" half-way
+    # through a transaction), and a writer waits up to 5 s for another's commit. Each
+    # connection is kept (opening one runs these pragmas again).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", None)
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -22,7 +22,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, Value
 from django.http import HttpRequest
 from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.utils import (
@@ -364,20 +364,27 @@ def authorize_upload(principal: Principal, upload: Upload) -> Project | None:
 
 def _already_exists(upload: Upload) -> bool:
     """True for an identical re-upload (answered 200, as PyPI does); refuses a clash."""
-    existing = File.objects.filter(filename=upload.filename).only("sha256").first()
-    if existing is not None:
-        if existing.sha256 == upload.sha256:
+    # One query: files with this name or content, and whether the name was ever used.
+    files = File.objects.filter(Q(filename=upload.filename) | Q(sha256=upload.sha256))
+    used = FilenameUse.objects.filter(filename=upload.filename)
+    rows = set(
+        files.order_by()
+        .values_list("filename", "sha256")
+        .union(used.order_by().values_list("filename", Value("")))
+    )
+    clashes = {filename: sha256 for filename, sha256 in rows if sha256}
+    if upload.filename in clashes:
+        if clashes[upload.filename] == upload.sha256:
             return True
         raise WharfError(
             f"File already exists: {upload.filename!r} was uploaded with different content; "
             "files can't be replaced, so bump the version and upload again."
         )
-    same_content = File.objects.filter(sha256=upload.sha256).only("filename").first()
-    if same_content is not None:
+    if clashes:
         raise WharfError(
-            f"File already exists: the same content was uploaded as {same_content.filename!r}."
+            f"File already exists: the same content was uploaded as {next(iter(clashes))!r}."
         )
-    if FilenameUse.objects.filter(filename=upload.filename).exists():
+    if rows:
         raise WharfError(
             f"the filename {upload.filename!r} was used by a file that has been deleted; "
             "filenames can't be reused, so bump the version and upload again."
@@ -440,6 +447,19 @@ def _description_html(upload: Upload) -> str | None:
     return render_html(metadata.description or "", metadata.description_content_type or "")
 
 
+class _Events:
+    """A request's project events, inserted with one query."""
+
+    def __init__(self) -> None:
+        self.events: list[ProjectEvent] = []
+
+    def add(self, **fields) -> None:
+        self.events.append(ProjectEvent(**fields))
+
+    def save(self) -> None:
+        ProjectEvent.objects.bulk_create(self.events)
+
+
 def _record(
     principal: Principal,
     upload: Upload,
@@ -452,6 +472,7 @@ def _record(
     ip = client_ip(request)
     project = Project.objects.select_for_update().filter(normalized_name=name).first()
     created_project = project is None
+    events = _Events()  # the history lines, written together at the end (one INSERT)
     if project is None:
         # An organization token registers the name for its organization (no personal Owner).
         project = Project.objects.create(
@@ -460,7 +481,7 @@ def _record(
             similarity_key=similarity_key(name),
             organization=principal.organization,
         )
-        ProjectEvent.objects.create(
+        events.add(
             project=project,
             tag="project:project:created",
             actor=principal.user,
@@ -469,7 +490,7 @@ def _record(
         )
         if principal.user is not None:
             Role.objects.create(project=project, user=principal.user, role=Role.Kind.OWNER)
-            ProjectEvent.objects.create(
+            events.add(
                 project=project,
                 tag="project:role:added",
                 actor=principal.user,
@@ -500,7 +521,7 @@ def _record(
             description_html=description_html,
             **_release_fields(metadata, upload.raw_fields),
         )
-        ProjectEvent.objects.create(
+        events.add(
             project=project,
             tag="project:release:created",
             actor=principal.user,
@@ -534,7 +555,7 @@ def _record(
     Project.objects.filter(pk=project.pk).update(
         last_serial=F("last_serial") + 1, total_size=F("total_size") + upload.size
     )
-    ProjectEvent.objects.create(
+    events.add(
         project=project,
         tag="project:file:uploaded",
         actor=principal.user,
@@ -547,6 +568,7 @@ def _record(
             "by": uploaded_by(principal),
         },
     )
+    events.save()
     pages_changed(name, index=created_project)
     return file
 

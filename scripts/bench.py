@@ -1,23 +1,30 @@
 """Benchmark the index on this machine: `make bench` (N=1000) or `make bench N=10000`.
 
-Fills a fresh SQLite database (in a temporary directory) with N projects, writes their
-pre-rendered simple pages, serves them with `make serve` (the production app server, with
-the WSGI fast path) and, in the same run, with nginx: plain nginx on the very same page
-files, and nginx with the shipped deploy/nginx.conf. Prints requests per second and p50/p99
-of `/simple/<project>/` and `/simple/` for each, the ratios against the targets of issue 13,
-then files per second for real `twine upload`s. Uses wrk (`apt-get install wrk`) when it is
-installed, else a Python client that cannot measure above a few thousand requests/s. The
-machine's load average is printed beside each figure: on a shared machine, rerun when the
-load is high.
+Runs Wharf as the README's Production section does, on a fresh SQLite database in a
+temporary directory: `make serve` (granian with the WSGI fast path), and, when a Redis
+answers on 127.0.0.1:6379, Redis as cache and broker with a real celery worker writing the
+simple pages (else tasks run in the request, as without a broker). In the same run it
+serves the very same page files with plain nginx and with the shipped deploy/nginx.conf.
+
+Prints, with the load average beside each figure:
+- requests/s and p50/p99 of `/simple/<project>/` (HTML and JSON) and `/simple/` for each
+  server, and the ratios against the targets of issue 13 (wrk when installed, else a
+  Python client that cannot measure above a few thousand requests/s);
+- files/s of real `twine upload`s with an API token at 1,000 projects and again at N (the
+  database grows in between), beside twine against a server that does nothing (what the
+  client itself costs: twine starts in ~0.6 s and spends ~2 ms a file of its own).
+On a shared machine, rerun when the load is high.
 
 Environment: BENCH_SECONDS (per wrk run, default 8), BENCH_CONNECTIONS (default 16),
-BENCH_UPLOADS (files uploaded with twine, default 40), WEB_WORKERS / WEB_THREADS (make serve).
+BENCH_UPLOADS (files per twine upload, default 200), BENCH_REDIS_URL (default
+redis://127.0.0.1:6379/13; "none" for no broker), WEB_WORKERS / WEB_THREADS (make serve).
 """
 
 from __future__ import annotations
 
 # ruff: noqa: S603 - runs our own tools (migrate, gunicorn, twine) with fixed arguments
 import http.client
+import http.server
 import os
 import shutil
 import signal
@@ -62,8 +69,8 @@ def bench_environment(workdir: Path, port: int) -> dict[str, str]:
     }
 
 
-def fill(count: int) -> tuple[list[str], str]:
-    """N projects with releases and file rows (the simple pages don't read file bytes)."""
+def fill(start: int, count: int) -> list[str]:
+    """Projects start..count-1 with releases and file rows (pages don't read file bytes)."""
     import django
 
     django.setup()
@@ -73,9 +80,11 @@ def fill(count: int) -> tuple[list[str], str]:
     from packages.models import File, FilenameUse, Project, Release, Role
     from tests.factories import EmailAddressFactory
 
-    user = User.objects.create_user("bench", "bench@example.com", PASSWORD)
-    EmailAddressFactory(user=user, email=user.email, verified=True, primary=True)
-    names = [f"bench-project-{i}" for i in range(count)]
+    user = User.objects.filter(username="bench").first()
+    if user is None:
+        user = User.objects.create_user("bench", "bench@example.com", PASSWORD)
+        EmailAddressFactory(user=user, email=user.email, verified=True, primary=True)
+    names = [f"bench-project-{i}" for i in range(start, count)]
     now = timezone.now()
     for start in range(0, count, 1000):
         chunk = names[start : start + 1000]
@@ -114,7 +123,7 @@ def fill(count: int) -> tuple[list[str], str]:
                 uses.append(FilenameUse(filename=filename, project_name=release.project.name))
         File.objects.bulk_create(files)
         FilenameUse.objects.bulk_create(uses)
-    return names, user.username
+    return names
 
 
 def measure(port: int, paths: list[str], accept: str, concurrency: int) -> dict[str, float]:
@@ -335,15 +344,133 @@ http {{
     return process, plain, shipped
 
 
+def redis_url() -> str | None:
+    """The bench's Redis (cache and broker, as in production), emptied; None when none answers."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    if url == "none":
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.RedisError:
+        return None
+    return url
+
+
+class NullUploadHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every upload 200 at once: twine against it costs only twine."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def client_floor(workdir: Path, uploads: int) -> float:
+    """Files/s of twine uploading to a server that does nothing."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NullUploadHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        return upload_files(port, "__token__", "x", workdir, uploads, "bench-null")
+    finally:
+        server.shutdown()
+
+
+def start(command: list[str], environment: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def reads(count: int, names: list[str], port: int, workdir: Path) -> None:
+    """/simple/ through Wharf, plain nginx and the shipped nginx config, and the targets."""
+    have_nginx = bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
+    nginx = None
+    try:
+        if have_nginx:
+            nginx, plain, shipped = start_nginx(workdir, workdir / "pages", workdir / "files", port)
+            wait_for(plain, nginx)
+        stride = max(1, count // 2000)
+        pages = [f"/simple/{n}/" for n in names[::stride][:2000]]
+        for path in pages[:200] + ["/simple/"]:  # every worker has read its pages once
+            measure(port, [path] * 4, "text/html", 4)
+        tool = (
+            "wrk -t2 -c" + os.environ.get("BENCH_CONNECTIONS", "16")
+            if shutil.which("wrk")
+            else "a Python client (install wrk!)"
+        )
+        print(
+            f"\n/simple/ at {count} projects, {len(pages)} pages in turn, {tool}, "
+            f"{os.cpu_count()} CPUs; make serve = granian, WEB_WORKERS="
+            f"{os.environ.get('WEB_WORKERS', '2')}, WEB_THREADS="
+            f"{os.environ.get('WEB_THREADS', '1')}\n"
+        )
+        json_ = "application/vnd.pypi.simple.v1+json"
+        wharf = run("wharf (make serve) /simple/<p>/ HTML", port, pages, "text/html", workdir)
+        run("wharf (make serve) /simple/<p>/ JSON", port, pages, json_, workdir)
+        wharf_root = run(
+            "wharf (make serve) /simple/ root", port, ["/simple/"], "text/html", workdir
+        )
+        if not have_nginx:
+            print("  nginx is not installed: no side-by-side figures (apt-get install nginx-light)")
+            return
+        nginx_page = run("nginx, plain, same page files", plain, pages, "text/html", workdir)
+        shipped_page = run(
+            "nginx, deploy/nginx.conf, /simple/<p>/", shipped, pages, "text/html", workdir
+        )
+        nginx_root = run(
+            "nginx, plain, same /simple/ root file", plain, ["/simple/"], "text/html", workdir
+        )
+        root_size = (workdir / "pages" / "simple" / "index.html").stat().st_size
+        print(f"\n  (/simple/ root is {root_size // 1024} KB)\nTargets (issue 13):")
+        verdict("wharf /simple/<p>/ req/s", wharf, 20000)
+        verdict("wharf / nginx on the same page bytes", wharf / nginx_page, 0.25)
+        verdict("nginx shipped config / plain nginx", shipped_page / nginx_page, 0.90)
+        verdict("wharf /simple/ root / nginx on the same bytes", wharf_root / nginx_root, 0.50)
+    finally:
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+
+
+def uploads_at(count: int, port: int, token: str, workdir: Path, uploads: int) -> float:
+    rate = upload_files(port, "__token__", token, workdir, uploads, f"bench-token-{count}")
+    print(
+        f"  twine upload, API token, at {count:>6} projects: {rate:>6.1f} files/s "
+        f"({uploads} wheels, load {load()})"
+    )
+    return rate
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] else 1000
-    uploads = int(os.environ.get("BENCH_UPLOADS", "40"))
+    uploads = int(os.environ.get("BENCH_UPLOADS", "200"))
+    first = min(count, 1000)
     with tempfile.TemporaryDirectory(prefix="wharf-bench-") as tmp:
         workdir = Path(tmp)
         workdir.chmod(0o755)  # nginx's workers read the pages as another user
         port = free_port()
         environment = bench_environment(workdir, port)
         environment["PAGES_ROOT"] = str(workdir / "pages")
+        redis = redis_url()
+        if redis is not None:
+            environment["CELERY_BROKER_URL"] = environment["CACHE_URL"] = redis
         os.environ.update(environment)
         started = time.perf_counter()
         subprocess.run(
@@ -352,102 +479,67 @@ def main() -> None:
             env=environment,
             check=True,
         )
-        names, username = fill(count)
+        names = fill(0, first)
         print(
-            f"Filled a fresh SQLite database with {count} projects "
+            f"Filled a fresh SQLite database with {first} projects "
             f"({RELEASES_PER_PROJECT} releases x {FILES_PER_RELEASE} files each) "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"in {time.perf_counter() - started:.1f} s; "
+            + (f"cache and broker: {redis}, one celery worker" if redis else "no broker")
         )
-        from packages.pages import rebuild_all
-
-        started = time.perf_counter()
-        rebuild_all()
-        print(
-            f"Wrote their simple pages (rebuild_simple_pages) in "
-            f"{time.perf_counter() - started:.1f} s"
-        )
-        server = subprocess.Popen(
-            ["make", "-s", "serve", f"PORT={port}", f"PYTHON={BIN / 'python'}"],
-            cwd=ROOT, env=environment, start_new_session=True,
-        )  # fmt: skip
-        nginx = None
+        processes = [start(["make", "-s", "serve", f"PORT={port}"], environment)]
+        if redis is not None:
+            processes.append(
+                start(
+                    [
+                        str(BIN / "celery"),
+                        "-A",
+                        "config",
+                        "--quiet",
+                        "worker",
+                        "-c",
+                        "1",
+                        "-l",
+                        "warning",
+                    ],
+                    environment,
+                )
+            )
         try:
-            wait_for(port, server)
-            have_nginx = bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
-            if have_nginx:
-                nginx, plain, shipped = start_nginx(
-                    workdir, workdir / "pages", workdir / "files", port
-                )
-                wait_for(plain, nginx)
-            stride = max(1, count // 2000)
-            pages = [f"/simple/{n}/" for n in names[::stride][:2000]]
-            for path in pages[:200] + ["/simple/"]:  # every worker has read its pages once
-                measure(port, [path] * 4, "text/html", 4)
-            tool = (
-                "wrk -t2 -c" + os.environ.get("BENCH_CONNECTIONS", "16")
-                if shutil.which("wrk")
-                else "a Python client (install wrk!)"
-            )
+            wait_for(port, processes[0])
+            token = api_token("bench")
             print(
-                f"\n/simple/ at {count} projects, {len(pages)} pages in turn, {tool}, "
-                f"{os.cpu_count()} CPUs; make serve = granian, WEB_WORKERS="
-                f"{os.environ.get('WEB_WORKERS', '2')}\n"
+                "\nUploads (twine upload of BENCH_UPLOADS wheels to one new project):\n"
+                f"  twine against a server that does nothing:  "
+                f"{client_floor(workdir, uploads):>6.1f} files/s (what twine itself allows)"
             )
-            json_ = "application/vnd.pypi.simple.v1+json"
-            wharf = run("wharf (make serve) /simple/<p>/ HTML", port, pages, "text/html", workdir)
-            run("wharf (make serve) /simple/<p>/ JSON", port, pages, json_, workdir)
-            wharf_root = run(
-                "wharf (make serve) /simple/ root", port, ["/simple/"], "text/html", workdir
-            )
-            if have_nginx:
-                nginx_page = run(
-                    "nginx, plain, same page files", plain, pages, "text/html", workdir
-                )
-                shipped_page = run(
-                    "nginx, deploy/nginx.conf, /simple/<p>/", shipped, pages, "text/html", workdir
-                )
-                nginx_root = run(
-                    "nginx, plain, same /simple/ root file",
-                    plain,
-                    ["/simple/"],
-                    "text/html",
-                    workdir,
-                )
-                root_size = (workdir / "pages" / "simple" / "index.html").stat().st_size
-                print(f"\n  (/simple/ root is {root_size // 1024} KB)\nTargets (issue 13):")
-                verdict("wharf /simple/<p>/ req/s", wharf, 20000)
-                verdict("wharf / nginx on the same page bytes", wharf / nginx_page, 0.25)
-                verdict("nginx shipped config / plain nginx", shipped_page / nginx_page, 0.90)
-                verdict(
-                    "wharf /simple/ root / nginx on the same bytes", wharf_root / nginx_root, 0.50
-                )
-            else:
+            small = uploads_at(first, port, token, workdir, uploads)
+            if count > first:
+                started = time.perf_counter()
+                names += fill(first, count)
                 print(
-                    "  nginx is not installed: no side-by-side figures "
-                    "(apt-get install nginx-light)"
+                    f"  (grew the database to {count} projects in "
+                    f"{time.perf_counter() - started:.1f} s)"
                 )
+            large = uploads_at(count, port, token, workdir, uploads)
+
+            from packages.pages import rebuild_all
+
+            started = time.perf_counter()
+            rebuild_all()
+            print(
+                f"\nWrote the simple pages of {count} projects (rebuild_simple_pages) in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+            reads(count, names, port, workdir)
             print()
-            rate = upload_files(port, username, PASSWORD, workdir, uploads, "bench-password")
-            print(
-                f"  twine upload, username + password: {rate:>6.1f} files/s "
-                f"({uploads} wheels, load {load()})"
-            )
-            token = api_token(username)
-            rate = upload_files(port, "__token__", token, workdir, uploads, "bench-token")
-            print(
-                f"  twine upload, API token:           {rate:>6.1f} files/s "
-                f"({uploads} wheels, load {load()})"
-            )
-            verdict(f"twine upload with a token at {count} projects, files/s", rate, 50)
+            verdict(f"twine upload with a token at {count} projects, files/s", large, 50)
+            if count > first:
+                verdict(
+                    f"uploads at {count} / at {first} projects (within 10 %)", large / small, 0.9
+                )
         finally:
-            if nginx is not None:
-                nginx.terminate()
-                nginx.wait(timeout=10)
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+            for process in processes:
+                stop(process)
 
 
 if __name__ == "__main__":

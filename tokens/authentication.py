@@ -121,7 +121,7 @@ def authenticate_upload_token(secret: str, request: HttpRequest | None) -> Princ
             f'"{token_secrets.prefix()}", as the password, with the username __token__.'
         )
     token = (
-        Token.objects.select_related("user", "organization", "created_by")
+        Token.objects.select_related("user", "organization")
         .filter(public_id=parsed.public_id)
         .first()
     )

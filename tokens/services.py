@@ -214,10 +214,17 @@ def token_revoke_by_staff(
     )
 
 
+# "Last used" is kept to the minute: a CI job uploading a hundred files writes it once.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
 def token_record_use(*, token: Token, request: HttpRequest | None) -> None:
     """Remember when and from where the token was last used (one UPDATE, no event)."""
     now = timezone.now()
     ip = client_ip(request)
+    recent = token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION
+    if recent and token.last_used_ip == ip:
+        return
     Token.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
     token.last_used_at, token.last_used_ip = now, ip
 
