@@ -19,6 +19,15 @@ def _text(claims: dict[str, Any], name: str) -> str:
     return "" if value is None else str(value)
 
 
+def _differs(claims: dict[str, Any], claim: str, expected: str, hint: str = "") -> list[Problem]:
+    """A problem when a claim is not what the publisher expects (names compare in any case)."""
+    actual = _text(claims, claim)
+    if actual.lower() == expected.lower():
+        return []
+    message = f"the claim {claim} is {actual!r}, the publisher expects {expected!r}{hint}"
+    return [Problem(claim, message)]
+
+
 def _github_workflow(claims: dict[str, Any]) -> tuple[str, str]:
     """(repository, workflow file) of the top-level workflow that asked for the token."""
     # workflow_ref: "owner/repo/.github/workflows/release.yml@refs/tags/v1"
@@ -28,16 +37,8 @@ def _github_workflow(claims: dict[str, Any]) -> tuple[str, str]:
 
 
 def _github_problems(publisher: Publisher, claims: dict[str, Any]) -> list[Problem]:
-    problems = []
     expected = f"{publisher.owner}/{publisher.repository}"
-    repository = _text(claims, "repository")
-    if repository.lower() != expected.lower():
-        problems.append(
-            Problem(
-                "repository",
-                f"the claim repository is {repository!r}, the publisher expects {expected!r}",
-            )
-        )
+    problems = _differs(claims, "repository", expected)
     workflow_repository, workflow = _github_workflow(claims)
     if workflow != publisher.workflow or workflow_repository.lower() != expected.lower():
         problems.append(
@@ -48,18 +49,9 @@ def _github_problems(publisher: Publisher, claims: dict[str, Any]) -> list[Probl
                 f"{publisher.workflow}",
             )
         )
-    if (
-        publisher.environment
-        and _text(claims, "environment").lower() != publisher.environment.lower()
-    ):
-        problems.append(
-            Problem(
-                "environment",
-                f"the claim environment is {_text(claims, 'environment')!r}, "
-                f"the publisher expects {publisher.environment!r} (add `environment: "
-                f"{publisher.environment}` to the job)",
-            )
-        )
+    if publisher.environment:
+        hint = f" (add `environment: {publisher.environment}` to the job)"
+        problems += _differs(claims, "environment", publisher.environment, hint)
     for field, claim in (("owner_id", "repository_owner_id"), ("repository_id", "repository_id")):
         recorded = getattr(publisher, field)
         if recorded and _text(claims, claim) != recorded:
@@ -84,16 +76,8 @@ def _gitlab_config(claims: dict[str, Any]) -> tuple[str, str]:
 
 
 def _gitlab_problems(publisher: Publisher, claims: dict[str, Any]) -> list[Problem]:
-    problems = []
     expected = f"{publisher.namespace}/{publisher.gitlab_project}"
-    project_path = _text(claims, "project_path")
-    if project_path.lower() != expected.lower():
-        problems.append(
-            Problem(
-                "project_path",
-                f"the claim project_path is {project_path!r}, the publisher expects {expected!r}",
-            )
-        )
+    problems = _differs(claims, "project_path", expected)
     config_project, config_path = _gitlab_config(claims)
     if config_path != publisher.ci_config_path or config_project.lower() != expected.lower():
         problems.append(
@@ -104,17 +88,8 @@ def _gitlab_problems(publisher: Publisher, claims: dict[str, Any]) -> list[Probl
                 f"{publisher.ci_config_path!r} of {expected}",
             )
         )
-    if (
-        publisher.environment
-        and _text(claims, "environment").lower() != publisher.environment.lower()
-    ):
-        problems.append(
-            Problem(
-                "environment",
-                f"the claim environment is {_text(claims, 'environment')!r}, "
-                f"the publisher expects {publisher.environment!r}",
-            )
-        )
+    if publisher.environment:
+        problems += _differs(claims, "environment", publisher.environment)
     return problems
 
 
