@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.invitations import Invitation
+
 OWNER = "Owner"
 MANAGER = "Manager"
 MEMBER = "Member"
@@ -108,7 +110,7 @@ class OrganizationRole(models.Model):
         return f"{self.user} is {self.role} of {self.organization}"
 
 
-class OrganizationInvitation(models.Model):
+class OrganizationInvitation(Invitation):
     """A pending invitation for a user to join an organization; expires."""
 
     organization = models.ForeignKey(
@@ -117,15 +119,9 @@ class OrganizationInvitation(models.Model):
     invitee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_invitations"
     )
-    inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     role = models.CharField(max_length=20, choices=OrganizationRole.Kind.choices)
-    created = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(Invitation.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "invitee"], name="organizations_invitation_unique"
@@ -134,10 +130,6 @@ class OrganizationInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitee} invited as {self.role} of {self.organization}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
 
 
 class Team(models.Model):

@@ -7,7 +7,6 @@ commit. Refusals are WharfErrors whose message says what to do.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import invitations
 from accounts.events import client_ip
 from accounts.models import User
 from core.errors import Conflict, NotAllowed, NotFound, WharfError
@@ -341,31 +341,25 @@ def member_invite(
     _valid_role(role)
     _require_for_role(actor, organization, role)
     invitee = _find_invitee(who)
-    if not invitee.has_verified_email:
-        raise WharfError(
-            f"{invitee.username} has no verified email address, so the invitation could not "
-            "reach them: ask them to verify one, then invite them again."
-        )
-    if OrganizationRole.objects.filter(organization=organization, user=invitee).exists():
-        raise Conflict(
+    member = OrganizationRole.objects.filter(organization=organization, user=invitee).exists()
+    invitations.make_way(
+        invitee,
+        already=(
             f"{invitee.username} is already a member of '{organization.name}': change their "
             "role instead."
-        )
-    existing = OrganizationInvitation.objects.filter(
-        organization=organization, invitee=invitee
-    ).first()
-    if existing is not None:
-        if not existing.is_expired:
-            raise Conflict(
-                f"{invitee.username} already has a pending invitation: revoke it to send another."
-            )
-        existing.delete()
+            if member
+            else None
+        ),
+        existing=OrganizationInvitation.objects.filter(
+            organization=organization, invitee=invitee
+        ).first(),
+    )
     invitation = OrganizationInvitation.objects.create(
         organization=organization,
         invitee=invitee,
         inviter=_user(actor),
         role=role,
-        expires_at=timezone.now() + timedelta(days=settings.ORGANIZATION_INVITATION_DAYS),
+        expires_at=invitations.expiry(settings.ORGANIZATION_INVITATION_DAYS),
     )
     record_organization_event(
         organization=organization,
@@ -379,17 +373,6 @@ def member_invite(
     return invitation
 
 
-def _pending_for(invitation: OrganizationInvitation, user: User) -> None:
-    if invitation.invitee_id != user.pk:
-        raise NotAllowed("this invitation is for another account: sign in as the invited user.")
-    if invitation.is_expired:
-        invitation.delete()
-        raise WharfError(
-            f"this invitation to '{invitation.organization.name}' has expired: ask one of its "
-            "Owners to invite you again."
-        )
-
-
 def invitation_accept(
     *, invitation: OrganizationInvitation, actor: Actor, request: HttpRequest | None = None
 ) -> OrganizationRole:
@@ -400,7 +383,7 @@ def invitation_accept(
     with transaction.atomic():
         organization = invitation.organization
         _lock(organization)
-        _pending_for(invitation, user)
+        invitations.check_pending(invitation, user, organization.name)
         inviter = invitation.inviter
         needed = (
             Action.ORGANIZATION_MANAGE_OWNERS
@@ -454,7 +437,7 @@ def invitation_decline(
         raise NotAllowed("sign in as the invited user to decline.")
     with transaction.atomic():
         organization = invitation.organization
-        _pending_for(invitation, user)
+        invitations.check_pending(invitation, user, organization.name)
         invitation.delete()
         record_organization_event(
             organization=organization,

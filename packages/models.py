@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from packaging.version import InvalidVersion, Version
 
+from accounts.invitations import Invitation
 from organizations.models import Organization, OrganizationRole, Team, TeamMember
 
 # The stronger of two project roles wins (direct, through a team, or as organization Owner).
@@ -180,22 +181,16 @@ class TeamProjectRole(models.Model):
         return f"team {self.team} is {self.role} of {self.project}"
 
 
-class RoleInvitation(models.Model):
+class RoleInvitation(Invitation):
     """An Owner's pending invitation for a user to take a role; expires."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
     invitee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_invitations"
     )
-    inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     role = models.CharField(max_length=20, choices=Role.Kind.choices)
-    created = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(Invitation.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "invitee"], name="packages_invitation_unique"
@@ -204,10 +199,6 @@ class RoleInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitee} invited as {self.role} of {self.project}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
 
 
 def web_url(value: object) -> str:

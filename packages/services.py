@@ -6,15 +6,14 @@ the Owners by email after commit. Refusals are WharfErrors whose message says wh
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone
 
+from accounts import invitations
 from accounts.events import client_ip, record_event
 from accounts.models import User
 from core.errors import Conflict, NotAllowed, NotFound, WharfError
@@ -96,28 +95,22 @@ def role_invite(
     invitee = None if "\x00" in wanted else User.objects.filter(username__iexact=wanted).first()
     if invitee is None or not invitee.is_active:
         raise NotFound(f"there is no user named {username!r}: check the spelling of the username.")
-    if not invitee.has_verified_email:
-        raise WharfError(
-            f"{invitee.username} has no verified email address, so the invitation could not "
-            "reach them: ask them to verify one, then invite them again."
-        )
-    if Role.objects.filter(project=project, user=invitee).exists():
-        raise Conflict(
+    has_role = Role.objects.filter(project=project, user=invitee).exists()
+    invitations.make_way(
+        invitee,
+        already=(
             f"{invitee.username} already has a role on '{project.name}': change it instead."
-        )
-    existing = RoleInvitation.objects.filter(project=project, invitee=invitee).first()
-    if existing is not None:
-        if not existing.is_expired:
-            raise Conflict(
-                f"{invitee.username} already has a pending invitation: revoke it to send another."
-            )
-        existing.delete()
+            if has_role
+            else None
+        ),
+        existing=RoleInvitation.objects.filter(project=project, invitee=invitee).first(),
+    )
     invitation = RoleInvitation.objects.create(
         project=project,
         invitee=invitee,
         inviter=inviter,
         role=role,
-        expires_at=timezone.now() + timedelta(days=settings.ROLE_INVITATION_DAYS),
+        expires_at=invitations.expiry(settings.ROLE_INVITATION_DAYS),
     )
     record_project_event(
         project=project,
@@ -134,17 +127,6 @@ def role_invite(
     return invitation
 
 
-def _pending_for(invitation: RoleInvitation, user: User) -> None:
-    if invitation.invitee_id != user.pk:
-        raise NotAllowed("this invitation is for another account: sign in as the invited user.")
-    if invitation.is_expired:
-        invitation.delete()
-        raise WharfError(
-            f"this invitation to '{invitation.project.name}' has expired: ask one of its "
-            "Owners to invite you again."
-        )
-
-
 def invitation_accept(
     *, invitation: RoleInvitation, user: User, request: HttpRequest | None = None
 ) -> Role:
@@ -152,7 +134,7 @@ def invitation_accept(
     with transaction.atomic():
         project = invitation.project
         _lock_roles(project)
-        _pending_for(invitation, user)
+        invitations.check_pending(invitation, user, invitation.project.name)
         inviter = invitation.inviter
         if inviter is None or not can(inviter, Action.MANAGE_ROLES, project):
             # An Owner removed for abuse must not come back through a puppet they invited.
@@ -185,7 +167,7 @@ def invitation_decline(
     """The invitee turns the invitation down."""
     with transaction.atomic():
         project = invitation.project
-        _pending_for(invitation, user)
+        invitations.check_pending(invitation, user, invitation.project.name)
         invitation.delete()
         record_project_event(
             project=project,
