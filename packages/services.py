@@ -134,7 +134,7 @@ def invitation_accept(
     with transaction.atomic():
         project = invitation.project
         _lock_roles(project)
-        invitations.check_pending(invitation, user, invitation.project.name)
+        invitations.check_pending(invitation, user, project.name)
         inviter = invitation.inviter
         if inviter is None or not can(inviter, Action.MANAGE_ROLES, project):
             # An Owner removed for abuse must not come back through a puppet they invited.
@@ -167,7 +167,7 @@ def invitation_decline(
     """The invitee turns the invitation down."""
     with transaction.atomic():
         project = invitation.project
-        invitations.check_pending(invitation, user, invitation.project.name)
+        invitations.check_pending(invitation, user, project.name)
         invitation.delete()
         record_project_event(
             project=project,
