@@ -36,7 +36,7 @@ from core.urls import absolute_url
 
 from . import secrets as token_secrets
 from .models import AccessToken, Token
-from .services import access_token_record_use, token_record_use
+from .services import token_record_use
 
 MALFORMED_BASIC = "malformed Basic credentials: send base64 of 'username:password'."
 
@@ -279,7 +279,7 @@ def principal_for_access_token(raw: str, request: HttpRequest) -> Principal:
         raise Unauthenticated(
             f"this API access token {refusal}: get a new one from POST /api/v1/auth/session-token/."
         )
-    access_token_record_use(token=token, request=request)
+    token_record_use(token=token, request=request)
     return Principal(
         kind=Kind.ACCESS_TOKEN,
         user=token.user,

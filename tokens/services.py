@@ -146,19 +146,31 @@ def _record_token_event(*, token: Token, action: str, request, actor=None, **det
         )
 
 
-def _revoke(
-    *, token: Token, reason: str, request: HttpRequest | None, actor=None, **details
-) -> Token:
-    token = (
+def _locked(token: Token) -> Token:
+    """The token's row again, locked until the transaction ends."""
+    return (
         Token.objects.select_for_update(of=("self",))
         .select_related("user", "organization")
         .get(pk=token.pk)
     )
-    if token.is_revoked:
-        return token
+
+
+def _stamp_revoked(token: Token | AccessToken, reason: str) -> bool:
+    """Mark a locked token revoked now, for reason; whether it was active until now."""
+    if token.revoked_at is not None:
+        return False
     token.revoked_at = timezone.now()
     token.revoked_reason = reason[:200]
     token.save(update_fields=["revoked_at", "revoked_reason"])
+    return True
+
+
+def _revoke(
+    *, token: Token, reason: str, request: HttpRequest | None, actor=None, **details
+) -> Token:
+    token = _locked(token)
+    if not _stamp_revoked(token, reason):
+        return token
     if token.is_minted_by_publisher:  # no account or organization to tell
         return token
     _record_token_event(
@@ -218,30 +230,23 @@ def token_revoke_by_staff(
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
 
-def token_record_use(*, token: Token, request: HttpRequest | None) -> None:
-    """Remember when and from where the token was last used (one UPDATE, no event)."""
+def token_record_use(*, token: Token | AccessToken, request: HttpRequest | None) -> None:
+    """Remember when and from where an API or access token was last used (one UPDATE, no
+    event), at most once a minute from one address."""
     now = timezone.now()
     ip = client_ip(request)
     recent = token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION
     if recent and token.last_used_ip == ip:
         return
-    Token.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
+    type(token).objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
     token.last_used_at, token.last_used_ip = now, ip
 
 
 @transaction.atomic
 def token_revoke_leaked(*, token: Token, url: str, source: str) -> bool:
     """Revoke a token found in public; returns whether it was still active."""
-    token = (
-        Token.objects.select_for_update(of=("self",))
-        .select_related("user", "organization")
-        .get(pk=token.pk)
-    )
-    was_active = not token.is_revoked
-    if was_active:
-        token.revoked_at = timezone.now()
-        token.revoked_reason = f"found in public ({source or 'unknown source'})"[:200]
-        token.save(update_fields=["revoked_at", "revoked_reason"])
+    token = _locked(token)
+    was_active = _stamp_revoked(token, f"found in public ({source or 'unknown source'})")
     if token.is_minted_by_publisher:  # no account or organization to tell
         return was_active
     _record_token_event(
@@ -286,37 +291,25 @@ def access_token_create(
     return token, raw
 
 
-def access_token_record_use(*, token: AccessToken, request: HttpRequest | None) -> None:
-    """Remember when and from where the access token was last used (one UPDATE)."""
-    now = timezone.now()
-    ip = client_ip(request)
-    AccessToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
-    token.last_used_at, token.last_used_ip = now, ip
-
-
 @transaction.atomic
 def access_token_revoke(
     *,
     token: AccessToken,
-    actor: User,
+    actor: User | None,
     reason: str = "revoked by its owner",
     request: HttpRequest | None = None,
 ) -> AccessToken:
-    """End an API access token; revoking twice is harmless."""
+    """End an API access token (actor None: the system); revoking twice is harmless."""
     token = AccessToken.objects.select_for_update().get(pk=token.pk)
-    if token.revoked_at is not None:
-        return token
-    token.revoked_at = timezone.now()
-    token.revoked_reason = reason[:200]
-    token.save(update_fields=["revoked_at", "revoked_reason"])
-    record_event(
-        user=token.user,
-        tag="account:access_token:revoked",
-        request=request,
-        token=token.public_id,
-        reason=token.revoked_reason,
-        by=actor.username,
-    )
+    if _stamp_revoked(token, reason):
+        record_event(
+            user=token.user,
+            tag="account:access_token:revoked",
+            request=request,
+            token=token.public_id,
+            reason=token.revoked_reason,
+            by=actor.username if actor is not None else "system",
+        )
     return token
 
 
@@ -327,19 +320,8 @@ def token_revoke_all(*, user: User, actor: User | None, reason: str) -> list[Tok
     active = Token.objects.filter(user=user, revoked_at__isnull=True)
     by = actor.username if actor is not None else "system"
     revoked = [_revoke(token=token, reason=reason, request=None, revoked_by=by) for token in active]
-    for access in AccessToken.objects.select_for_update().filter(
-        user=user, revoked_at__isnull=True
-    ):
-        access.revoked_at = timezone.now()
-        access.revoked_reason = reason[:200]
-        access.save(update_fields=["revoked_at", "revoked_reason"])
-        record_event(
-            user=user,
-            tag="account:access_token:revoked",
-            token=access.public_id,
-            reason=access.revoked_reason,
-            by=by,
-        )
+    for access in AccessToken.objects.filter(user=user, revoked_at__isnull=True):
+        access_token_revoke(token=access, actor=actor, reason=reason)
     return revoked
 
 
