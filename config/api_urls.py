@@ -99,6 +99,16 @@ urlpatterns = [
         name="organization-member",
     ),
     path(
+        "organizations/<str:org>/publishers/",
+        publishing_api.OrganizationPublisherListApi.as_view(),
+        name="organization-publishers",
+    ),
+    path(
+        "organizations/<str:org>/publishers/<int:publisher_id>/",
+        publishing_api.OrganizationPublisherDetailApi.as_view(),
+        name="organization-publisher",
+    ),
+    path(
         "organizations/<str:org>/teams/",
         organizations_api.TeamListApi.as_view(),
         name="organization-teams",

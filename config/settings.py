@@ -361,6 +361,10 @@ SPECTACULAR_SETTINGS = {
         "ProjectRoleEnum": ["Owner", "Maintainer"],
         "OrganizationRoleEnum": ["Owner", "Manager", "Member"],
         "TokenStatusEnum": ["active", "revoked", "expired"],
+        # The kind of a publisher's input body (one per kind, for projects and organizations).
+        "GithubKindEnum": ["github"],
+        "GitlabKindEnum": ["gitlab"],
+        "GenericKindEnum": ["generic"],
     },
 }
 

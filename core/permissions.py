@@ -57,6 +57,9 @@ class Action(StrEnum):
     ORGANIZATION_MANAGE_PROJECTS = "organization:manage_projects"  # transfer projects in
     ORGANIZATION_TRANSFER_OUT = "organization:transfer_out"  # give a project back to a person
     ORGANIZATION_MANAGE_TOKENS = "organization:manage_tokens"  # list and revoke its tokens
+    # Trusted publishers registered for the organization: pending ones for names it does not
+    # own yet (the first use creates the project in the organization), and its projects'.
+    ORGANIZATION_MANAGE_PUBLISHERS = "organization:manage_publishers"
     ORGANIZATION_TOKEN_CREATE = "organization:token_create"
     ORGANIZATION_SETTINGS = "organization:settings"  # description, policies
     ORGANIZATION_HISTORY = "organization:history"  # its audit events
@@ -105,6 +108,7 @@ _ORGANIZATION_MANAGER_ACTIONS = _ORGANIZATION_MEMBER_ACTIONS | {
     Action.ORGANIZATION_MANAGE_PROJECTS,
     Action.ORGANIZATION_MANAGE_TOKENS,
     Action.ORGANIZATION_TOKEN_CREATE,
+    Action.ORGANIZATION_MANAGE_PUBLISHERS,
 }
 # What each organization role may do to the organization (projects: through role_of()).
 ORGANIZATION_ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -130,6 +134,7 @@ SENSITIVE: frozenset[Action] = frozenset(
         Action.ORGANIZATION_MANAGE_PROJECTS,
         Action.ORGANIZATION_TRANSFER_OUT,
         Action.ORGANIZATION_TOKEN_CREATE,
+        Action.ORGANIZATION_MANAGE_PUBLISHERS,
         Action.ORGANIZATION_DELETE,
     }
 )

@@ -1,5 +1,9 @@
-"""/api/v1/projects/<project>/publishers/: a project's trusted publishers (or the caller's
-pending ones for a name not registered yet): list, add, remove."""
+"""Trusted publishers through the API: list, add, remove.
+
+/api/v1/projects/<project>/publishers/: a project's (or the caller's pending ones for a name
+not registered yet); /api/v1/organizations/<org>/publishers/: an organization's pending ones
+and its projects' (Owners and Managers).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from rest_framework.response import Response
 from core.api import ApiView, errors, paginated
 from core.errors import NotAllowed, NotFound, WharfError
 from core.permissions import Action, can
+from organizations.api import visible_organization
 
 from . import oidc, services
 from .models import Publisher
@@ -199,6 +204,98 @@ class PublisherDetailApi(ApiView):
             )
         services.publisher_remove(
             actor=_actor(request), publisher=publisher, request=request._request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- an organization's publishers ----------------------------------------------------------
+
+PROJECT_NAME = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$"
+
+
+def _for_organization(serializer_class: type) -> type:
+    """The kind's input plus the Wharf project it publishes (GitLab's `project` is GitLab's)."""
+    return type(
+        f"Organization{serializer_class.__name__}",
+        (serializer_class,),
+        {
+            "project_name": _pattern(
+                PROJECT_NAME,
+                help_text="The project it publishes: one of the organization's, or a new name "
+                "(pending: its first use creates the project in the organization).",
+            )
+        },
+    )
+
+
+ORGANIZATION_INPUTS = {kind: _for_organization(cls) for kind, cls in INPUTS.items()}
+OrganizationPublisherInput = PolymorphicProxySerializer(
+    component_name="OrganizationPublisherInput",
+    serializers=[ORGANIZATION_INPUTS[kind] for kind in INPUTS if oidc.issuers_of_kind(kind)]
+    or [ORGANIZATION_INPUTS["github"]],
+    resource_type_field_name=None,
+)
+
+
+def _organization_publishers(api: ApiView, org: str):
+    organization = visible_organization(api.principal, org)
+    if not can(api.principal, Action.ORGANIZATION_VIEW, organization):
+        raise NotAllowed(f"only members of organization '{organization.name}' can see this.")
+    return organization, services.organization_publishers(organization)
+
+
+class OrganizationPublisherListApi(ApiView):
+    @extend_schema(
+        operation_id="organizations_publishers_list",
+        responses={200: paginated(PublisherOutputSerializer), **errors(400, 401, 403, 404)},
+        summary="An organization's pending trusted publishers and its projects' (members)",
+    )
+    def get(self, request: Request, org: str) -> Response:
+        _organization, publishers = _organization_publishers(self, org)
+        return self.paginate(publishers, PublisherOutputSerializer)
+
+    @extend_schema(
+        operation_id="organizations_publishers_add",
+        request=OrganizationPublisherInput,
+        responses={201: PublisherOutputSerializer, **errors(400, 401, 403, 404, 409)},
+        summary="Trust a CI workflow to publish a project of the organization, or to create "
+        "one in it (Owners and Managers)",
+    )
+    def post(self, request: Request, org: str) -> Response:
+        organization = visible_organization(self.principal, org)
+        kind = request.data.get("kind") if isinstance(request.data, dict) else None
+        serializer_class = ORGANIZATION_INPUTS.get(kind) if isinstance(kind, str) else None
+        if serializer_class is None:
+            raise ValidationError({"kind": ["choose github, gitlab or generic."]})
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        publisher = services.organization_publisher_add(
+            actor=self.principal,
+            organization=organization,
+            project_name=data.pop("project_name"),
+            spec=services.PublisherSpec(**data),
+            request=request._request,
+        )
+        return Response(PublisherOutputSerializer(publisher).data, status=status.HTTP_201_CREATED)
+
+
+class OrganizationPublisherDetailApi(ApiView):
+    @extend_schema(
+        operation_id="organizations_publishers_remove",
+        responses={204: None, **errors(400, 401, 403, 404)},
+        summary="Stop trusting one of the organization's publishers (Owners and Managers)",
+    )
+    def delete(self, request: Request, org: str, publisher_id: int) -> Response:
+        _organization, publishers = _organization_publishers(self, org)
+        publisher = publishers.filter(pk=publisher_id).first()
+        if publisher is None:
+            raise NotFound(
+                f"no publisher {publisher_id} in organization {org[:100]!r}: list them with "
+                "GET on the organization's publishers."
+            )
+        services.publisher_remove(
+            actor=self.principal, publisher=publisher, request=request._request
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -2,7 +2,8 @@
 may publish a project without a stored secret, and the JWT ids already exchanged.
 
 A publisher belongs to a project, or is *pending*: registered for a name nobody owns yet, by
-a user who becomes the Owner when its first token exchange creates the project.
+a user who becomes the Owner when its first token exchange creates the project, or for an
+organization, whose project it then becomes (no personal Owner, as with its tokens).
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ class Publisher(models.Model):
     project_name = models.CharField(max_length=200, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Pending publishers registered for an organization: the project is created in it.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="publishers",
     )
     created = models.DateTimeField(default=timezone.now)
     # Pending publishers only: the registration lapses if no CI job used it by then.

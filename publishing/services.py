@@ -14,17 +14,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.events import client_ip, record_event
 from core import limits
-from core.errors import Conflict, NotFound, WharfError
-from core.permissions import Action, NewProject, require
+from core.errors import Conflict, NotAllowed, NotFound, WharfError
+from core.permissions import ORGANIZATION_ROLE_ACTIONS, Action, NewProject, can, require
 from core.principals import Principal, as_principal
 from core.urls import absolute_url
+from organizations.models import Organization
+from organizations.services import record_organization_event
 from packages.models import Project, ProjectEvent, Role
-from packages.names import is_valid_name, normalize, similarity_key
+from packages.names import is_valid_name, normalize, reserved_reason, similarity_key
 from packages.services import record_project_event
 
 from . import oidc
@@ -198,8 +201,41 @@ def publisher_add(
     principal = as_principal(actor)
     target = publisher_target(_clean(project_name))
     require(principal, Action.MANAGE_PUBLISHERS, target)
+    return _add(principal, target, _fields(spec), organization=None, request=request)
+
+
+@transaction.atomic
+def organization_publisher_add(
+    *,
+    actor: Principal | Any,
+    organization: Organization,
+    project_name: str,
+    spec: PublisherSpec,
+    request: HttpRequest | None = None,
+) -> Publisher:
+    """Trust a CI workflow to publish a project of the organization, or to create one in it
+    (a pending publisher for a name nobody owns yet)."""
+    principal = as_principal(actor)
+    require(principal, Action.ORGANIZATION_MANAGE_PUBLISHERS, organization)
+    target = publisher_target(_clean(project_name))
+    if target.pk is not None and target.organization_id != organization.pk:
+        raise NotAllowed(
+            f"project '{target.name}' does not belong to organization '{organization.name}': "
+            "its own Owners add its publishers, or transfer it into the organization first."
+        )
+    return _add(principal, target, _fields(spec), organization=organization, request=request)
+
+
+def _add(
+    principal: Principal,
+    target: Project | NewProject,
+    fields: dict[str, Any],
+    *,
+    organization: Organization | None,
+    request: HttpRequest | None,
+) -> Publisher:
+    """Register an authorized publisher: the project's, or a pending one for a new name."""
     user = principal.user
-    fields = _fields(spec)
     if user is not None:
         limits.consume(
             "publisher_add_user",
@@ -207,12 +243,7 @@ def publisher_add(
             "you registered many trusted publishers in a short time: wait an hour and try again.",
         )
     if target.pk is None:
-        similar = Project.objects.filter(similarity_key=similarity_key(target.normalized_name))
-        if similar.exists():
-            raise WharfError(
-                f"the name {target.name!r} is too similar to the existing project "
-                f"'{similar.first().name}': choose a different name."
-            )
+        _check_free(target.name)
         existing = Publisher.objects.pending().filter(
             project_name=target.normalized_name, **_same(fields)
         )
@@ -220,18 +251,23 @@ def publisher_add(
         existing = Publisher.objects.filter(project=target, **_same(fields))
     if existing.exists():
         raise Conflict(f"this publisher is already registered for {target.name!r}: nothing to add.")
+    pending = target.pk is None
     publisher = Publisher.objects.create(
-        project=target if target.pk is not None else None,
+        project=None if pending else target,
         project_name=target.normalized_name,
         created_by=user,
+        organization=organization if pending else None,
         expires_at=(
-            None
-            if target.pk is not None
-            else timezone.now() + timedelta(days=settings.PENDING_PUBLISHER_DAYS)
+            timezone.now() + timedelta(days=settings.PENDING_PUBLISHER_DAYS) if pending else None
         ),
         **fields,
     )
-    if target.pk is not None:
+    details = {
+        "project": target.normalized_name,
+        "publisher": publisher.description,
+        "publisher_id": publisher.pk,
+    }
+    if not pending:
         record_project_event(
             project=target,
             tag="project:publisher:added",
@@ -240,16 +276,34 @@ def publisher_add(
             publisher=publisher.description,
             publisher_id=publisher.pk,
         )
+    if organization is not None:
+        record_organization_event(
+            organization=organization,
+            tag="organization:publisher:pending" if pending else "organization:publisher:added",
+            actor=principal,
+            request=request,
+            **details,
+        )
     if user is not None:
         record_event(
             user=user,
-            tag="account:publisher:added" if target.pk is not None else "account:publisher:pending",
+            tag="account:publisher:pending" if pending else "account:publisher:added",
             request=request,
-            project=target.normalized_name,
-            publisher=publisher.description,
-            publisher_id=publisher.pk,
+            **details,
         )
     return publisher
+
+
+def _check_free(name: str) -> None:
+    """A new project may take name: not reserved, not too similar to an existing one."""
+    if reserved := reserved_reason(name):
+        raise WharfError(reserved)
+    similar = Project.objects.filter(similarity_key=similarity_key(normalize(name))).first()
+    if similar is not None:
+        raise WharfError(
+            f"the name {name!r} is too similar to the existing project '{similar.name}': "
+            "choose a different name."
+        )
 
 
 @transaction.atomic
@@ -264,7 +318,9 @@ def publisher_remove(
         .get(pk=publisher.pk)
     )
     if publisher.project is not None:
-        require(principal, Action.MANAGE_PUBLISHERS, publisher.project)
+        _require_for_project(principal, publisher.project)
+    elif publisher.organization is not None:
+        require(principal, Action.ORGANIZATION_MANAGE_PUBLISHERS, publisher.organization)
     elif principal.user is None or publisher.created_by_id != principal.user.pk:
         raise NotFound("no such pending publisher: it may have expired or been removed.")
     else:
@@ -283,6 +339,18 @@ def publisher_remove(
             publisher=description,
             publisher_id=publisher.pk,
         )
+    project = publisher.project
+    organization = publisher.organization or (project.organization if project else None)
+    if organization is not None:
+        record_organization_event(
+            organization=organization,
+            tag="organization:publisher:removed",
+            actor=principal,
+            request=request,
+            project=publisher.project_name,
+            publisher=description,
+            publisher_id=publisher.pk,
+        )
     if principal.user is not None:
         record_event(
             user=principal.user,
@@ -293,6 +361,21 @@ def publisher_remove(
             publisher_id=publisher.pk,
         )
     publisher.delete()
+
+
+def _require_for_project(principal: Principal, project: Project) -> None:
+    """The project's Owners manage its publishers; for a project of an organization, so do
+    the organization's Owners and Managers (who can add them from the organization)."""
+    if can(principal, Action.MANAGE_PUBLISHERS, project):
+        return
+    organization = project.organization if project.organization_id else None
+    user = principal.user
+    if organization is not None and user is not None:
+        role = organization.role_of(user)
+        if Action.ORGANIZATION_MANAGE_PUBLISHERS in ORGANIZATION_ROLE_ACTIONS.get(role or "", ()):
+            require(principal, Action.ORGANIZATION_MANAGE_PUBLISHERS, organization)
+            return
+    require(principal, Action.MANAGE_PUBLISHERS, project)
 
 
 @transaction.atomic
@@ -330,15 +413,27 @@ class ProvenPublisher:
 
 
 def _create_pending_project(publisher: Publisher, request: HttpRequest | None) -> Project:
-    """The first use of a pending publisher registers its name for the user who added it."""
+    """The first use of a pending publisher registers its name: for the organization it was
+    registered for (no personal Owner), else for the user who added it (its Owner)."""
     name = publisher.project_name
-    owner = publisher.created_by
-    if owner is None or not owner.is_active or not owner.has_verified_email:
+    organization = publisher.organization
+    owner = None if organization is not None else publisher.created_by
+    if organization is not None and not organization.is_active:
+        raise oidc.refuse(
+            "invalid-pending-publisher",
+            f"the pending publisher for {name!r} belongs to organization '{organization.name}', "
+            "which is not active: ask the index's staff.",
+        )
+    if organization is None and (
+        owner is None or not owner.is_active or not owner.has_verified_email
+    ):
         raise oidc.refuse(
             "invalid-pending-publisher",
             f"the pending publisher for {name!r} was registered by an account that can no "
             "longer own projects: register the publisher again from an active account.",
         )
+    if reserved := reserved_reason(name):
+        raise oidc.refuse("invalid-pending-publisher", reserved)
     taken = Project.objects.select_for_update().filter(similarity_key=similarity_key(name)).first()
     if taken is not None:
         raise oidc.refuse(
@@ -347,30 +442,40 @@ def _create_pending_project(publisher: Publisher, request: HttpRequest | None) -
             "publisher can no longer create it: ask that project's Owners to add a publisher.",
         )
     project = Project.objects.create(
-        name=name, normalized_name=name, similarity_key=similarity_key(name)
+        name=name,
+        normalized_name=name,
+        similarity_key=similarity_key(name),
+        organization=organization,
     )
-    Role.objects.create(project=project, user=owner, role=Role.Kind.OWNER)
     ip = client_ip(request)
-    ProjectEvent.objects.create(
-        project=project,
-        tag="project:project:created",
-        actor=owner,
-        ip_address=ip,
-        details={"by_publisher": publisher.description},
-    )
-    ProjectEvent.objects.create(
-        project=project,
-        tag="project:role:added",
-        actor=owner,
-        ip_address=ip,
-        details={"username": owner.username, "role": Role.Kind.OWNER},
-    )
+    events = [
+        ProjectEvent(
+            project=project,
+            tag="project:project:created",
+            actor=owner,
+            ip_address=ip,
+            details={"by_publisher": publisher.description},
+        )
+    ]
+    if owner is not None:
+        Role.objects.create(project=project, user=owner, role=Role.Kind.OWNER)
+        events.append(
+            ProjectEvent(
+                project=project,
+                tag="project:role:added",
+                actor=owner,
+                ip_address=ip,
+                details={"username": owner.username, "role": Role.Kind.OWNER},
+            )
+        )
+    ProjectEvent.objects.bulk_create(events)
     # The pending publishers of this name by others are void now; this one becomes a
     # publisher of the project.
     Publisher.objects.filter(project__isnull=True, project_name=name).exclude(
         pk=publisher.pk
     ).delete()
     publisher.project = project
+    publisher.organization = None
     publisher.expires_at = None
     return project
 
@@ -426,7 +531,7 @@ def publisher_prove(*, token: str, request: HttpRequest | None = None) -> Proven
     project = publisher.project
     if project is None:
         project = _create_pending_project(publisher, request)
-        changed += ["project", "expires_at"]
+        changed += ["project", "organization", "expires_at"]
     publisher.last_used_at = timezone.now()
     publisher.save(update_fields=[*changed, "last_used_at"])
     return ProvenPublisher(
@@ -442,7 +547,21 @@ def publishing_page_url(project: Project) -> str:
 
 
 def pending_publishers_of(user: Any) -> list[Publisher]:
-    return list(Publisher.objects.pending().filter(created_by=user))
+    """The user's own pending publishers (not those registered for an organization)."""
+    return list(Publisher.objects.pending().filter(created_by=user, organization__isnull=True))
+
+
+def organization_publishers(organization: Organization):
+    """The organization's pending publishers, then those of its projects."""
+    return (
+        Publisher.objects.usable()
+        .filter(
+            Q(organization=organization, project__isnull=True)
+            | Q(project__organization=organization)
+        )
+        .select_related("created_by", "project")
+        .order_by("project_id", "project_name", "kind", "id")
+    )
 
 
 def purge_expired() -> tuple[int, int]:

@@ -1,5 +1,6 @@
-"""The publishing pages: a project's trusted publishers, and the signed-in user's pending
-ones. Thin adapters: form → service → redirect; refusals are shown as messages."""
+"""The publishing pages: a project's trusted publishers, the signed-in user's pending ones,
+and an organization's (its pending ones and its projects'). Thin adapters: form → service →
+redirect; refusals are shown as messages."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.reauth import reauth_required_when
 from core.errors import WharfError
-from core.permissions import Action, can
+from core.permissions import ORGANIZATION_ROLE_ACTIONS, Action, can
+from organizations.models import Organization
 from packages.models import Project
 
 from . import oidc, services
@@ -40,18 +42,31 @@ def _forms(data: Any = None, kind: str = "") -> dict[str, forms.Form]:
     return built
 
 
-def _add(request: HttpRequest, project_name: str) -> forms.Form | None:
-    """Add the publisher the posted form describes; the bound form if it needs fixing."""
+def _add(
+    request: HttpRequest, project_name: str, organization: Organization | None = None
+) -> forms.Form | None:
+    """Add the publisher the posted form describes (for organization, when given); the bound
+    form if it needs fixing."""
     kind = request.POST.get("kind", "")
     if kind not in FORMS:
         raise Http404("unknown publisher kind")
     form = _forms(request.POST, kind)[kind]
     if not form.is_valid():
         return form
+    actor = _actor(request)
     try:
-        publisher = services.publisher_add(
-            actor=_actor(request), project_name=project_name, spec=form.spec(), request=request
-        )
+        if organization is None:
+            publisher = services.publisher_add(
+                actor=actor, project_name=project_name, spec=form.spec(), request=request
+            )
+        else:
+            publisher = services.organization_publisher_add(
+                actor=actor,
+                organization=organization,
+                project_name=project_name,
+                spec=form.spec(),
+                request=request,
+            )
     except WharfError as error:
         messages.error(request, error.message)
         return form
@@ -129,7 +144,10 @@ def pending_publishing(request: HttpRequest) -> HttpResponse:
                     return redirect("publishing:pending")
                 forms_by_kind[request.POST["kind"]] = failed
         elif action == "remove":
-            _remove(request, Publisher.objects.pending().filter(created_by=request.user))
+            mine = Publisher.objects.pending().filter(
+                created_by=request.user, organization__isnull=True
+            )
+            _remove(request, mine)
             return redirect("publishing:pending")
         else:
             raise Http404("unknown action")
@@ -140,5 +158,44 @@ def pending_publishing(request: HttpRequest) -> HttpResponse:
             "publishers": services.pending_publishers_of(request.user),
             "forms": forms_by_kind,
             "name_form": name_form,
+        },
+    )
+
+
+@login_required
+@reauth_required_when(_changes_publishers)
+def organization_publishing(request: HttpRequest, org: str) -> HttpResponse:
+    organization = Organization.objects.for_name(org.replace("\x00", "")).first()
+    if organization is None or not can(_actor(request), Action.ORGANIZATION_VIEW, organization):
+        raise Http404("you are not a member of this organization")
+    publishers = services.organization_publishers(organization)
+    forms_by_kind = _forms()
+    name_form = PendingNameForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "add":
+            name_form = PendingNameForm(request.POST)
+            if name_form.is_valid():
+                name = name_form.cleaned_data["project_name"]
+                failed = _add(request, name, organization)
+                if failed is None:
+                    return redirect("publishing:organization", organization.normalized_name)
+                forms_by_kind[request.POST["kind"]] = failed
+        elif action == "remove":
+            _remove(request, publishers)
+            return redirect("publishing:organization", organization.normalized_name)
+        else:
+            raise Http404("unknown action")
+    role = organization.role_of(request.user) or ""
+    return render(
+        request,
+        "publishing/organization.html",
+        {
+            "organization": organization,
+            "publishers": publishers,
+            "forms": forms_by_kind,
+            "name_form": name_form,
+            "can_manage": Action.ORGANIZATION_MANAGE_PUBLISHERS
+            in ORGANIZATION_ROLE_ACTIONS.get(role, frozenset()),
         },
     )
