@@ -125,9 +125,10 @@ PublisherInput = PolymorphicProxySerializer(
 )
 
 
-def _input(data: Any) -> dict[str, Any]:
+def _input(data: Any, inputs: dict[str, type] = INPUTS) -> dict[str, Any]:
+    """The validated body, by the serializer of its kind."""
     kind = data.get("kind") if isinstance(data, dict) else None
-    serializer_class = INPUTS.get(kind) if isinstance(kind, str) else None
+    serializer_class = inputs.get(kind) if isinstance(kind, str) else None
     if serializer_class is None:
         raise ValidationError({"kind": ["choose github, gitlab or generic."]})
     serializer = serializer_class(data=data)
@@ -263,13 +264,7 @@ class OrganizationPublisherListApi(ApiView):
     )
     def post(self, request: Request, org: str) -> Response:
         organization = visible_organization(self.principal, org)
-        kind = request.data.get("kind") if isinstance(request.data, dict) else None
-        serializer_class = ORGANIZATION_INPUTS.get(kind) if isinstance(kind, str) else None
-        if serializer_class is None:
-            raise ValidationError({"kind": ["choose github, gitlab or generic."]})
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(_input(request.data, ORGANIZATION_INPUTS))
         publisher = services.organization_publisher_add(
             actor=self.principal,
             organization=organization,

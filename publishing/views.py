@@ -74,6 +74,20 @@ def _add(
     return None
 
 
+def _add_by_name(
+    request: HttpRequest, forms_by_kind: dict[str, forms.Form], organization=None
+) -> tuple[bool, PendingNameForm]:
+    """On the pages that name the project: add the posted publisher; (added, the name form),
+    with the kind's form left bound in forms_by_kind when it needs fixing."""
+    name_form = PendingNameForm(request.POST)
+    if not name_form.is_valid():
+        return False, name_form
+    failed = _add(request, name_form.cleaned_data["project_name"], organization)
+    if failed is not None:
+        forms_by_kind[request.POST["kind"]] = failed
+    return failed is None, name_form
+
+
 def _remove(request: HttpRequest, publishers) -> None:
     value = request.POST.get("publisher", "")
     if not (value.isascii() and value.isdigit() and len(value) <= 18):
@@ -137,12 +151,9 @@ def pending_publishing(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "add":
-            name_form = PendingNameForm(request.POST)
-            if name_form.is_valid():
-                failed = _add(request, name_form.cleaned_data["project_name"])
-                if failed is None:
-                    return redirect("publishing:pending")
-                forms_by_kind[request.POST["kind"]] = failed
+            added, name_form = _add_by_name(request, forms_by_kind)
+            if added:
+                return redirect("publishing:pending")
         elif action == "remove":
             mine = Publisher.objects.pending().filter(
                 created_by=request.user, organization__isnull=True
@@ -174,13 +185,9 @@ def organization_publishing(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "add":
-            name_form = PendingNameForm(request.POST)
-            if name_form.is_valid():
-                name = name_form.cleaned_data["project_name"]
-                failed = _add(request, name, organization)
-                if failed is None:
-                    return redirect("publishing:organization", organization.normalized_name)
-                forms_by_kind[request.POST["kind"]] = failed
+            added, name_form = _add_by_name(request, forms_by_kind, organization)
+            if added:
+                return redirect("publishing:organization", organization.normalized_name)
         elif action == "remove":
             _remove(request, publishers)
             return redirect("publishing:organization", organization.normalized_name)
