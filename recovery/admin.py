@@ -248,6 +248,7 @@ class TicketAdmin(admin.ModelAdmin):
                 "can_review": can(request.principal, Action.RECOVERY_REVIEW),
                 "can_approve": can(request.principal, Action.RECOVERY_APPROVE),
                 "is_reviewable": ticket.status in Ticket.REVIEWABLE,
+                "unanswered": services.unanswered_question(ticket),
                 "can_reject": ticket.status in (*Ticket.REVIEWABLE, Ticket.Status.APPROVED),
                 "is_final": ticket.is_final,
                 # Revoking every token is part of every completion: not a choice.
@@ -301,6 +302,7 @@ class TicketAdmin(admin.ModelAdmin):
                     staff=staff,
                     remedies=data.getlist("remedies"),
                     reason=data.get("reason", ""),
+                    without_answer=data.get("without_answer") == "on",
                 )
                 done = "Approved; it takes effect after the waiting period."
             elif action == "endorse":

@@ -16,11 +16,13 @@ from packages.names import normalize
 from .models import Ticket
 
 LOGIN_TAG = "account:login:success"
+PUBLIC = "anyone can read that on the project pages, so it proves nothing alone"
 
 
 @dataclass
 class Check:
-    """One finding: `verdict` is "good" (supports the claim), "bad", or "info"."""
+    """One finding: `verdict` is "good" (supports the claim), "weak" (it matches, but anyone
+    could copy it from public pages), "bad", or "info"."""
 
     name: str
     verdict: str
@@ -61,8 +63,12 @@ def check_repositories(ticket: Ticket, user: User) -> Check:
         if url not in matched_urls
     ]
     if findings:
+        # Project pages show their repository links: matching one proves nothing alone.
         return Check(
-            "Repository in project metadata", "good", "The repository matches.", findings + missing
+            "Repository in project metadata",
+            "weak",
+            f"The repository matches, but {PUBLIC}; send a repository challenge.",
+            findings + missing,
         )
     return Check("Repository in project metadata", "bad", "No claimed repository matches.", missing)
 
@@ -83,9 +89,14 @@ def check_projects(ticket: Ticket, user: User) -> Check:
         else:
             hits += 1
             details.append(f"{name}: {role.role}")
-    verdict = "good" if hits == len(ticket.claimed_projects) else ("info" if hits else "bad")
+    # Project pages list their maintainers: naming them proves nothing alone.
+    verdict = "weak" if hits == len(ticket.claimed_projects) else ("info" if hits else "bad")
+    summary = f"{hits} of {len(ticket.claimed_projects)} confirmed"
     return Check(
-        "Claimed projects", verdict, f"{hits} of {len(ticket.claimed_projects)} confirmed.", details
+        "Claimed projects",
+        verdict,
+        f"{summary}, but {PUBLIC}." if verdict == "weak" else f"{summary}.",
+        details,
     )
 
 

@@ -26,6 +26,7 @@ from .staff import (
     ticket_mark_spam,
     ticket_reject,
     ticket_request_info,
+    unanswered_question,
     waiting_period,
 )
 from .sweep import (
@@ -45,6 +46,7 @@ __all__ = [
     "ticket_add_note",
     "ticket_answer",
     "ticket_approve",
+    "unanswered_question",
     "ticket_assign",
     "ticket_cancel_by_owner",
     "ticket_complete",

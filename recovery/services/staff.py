@@ -159,16 +159,37 @@ def waiting_period(account: User):
     return settings.RECOVERY_WAITING_PERIOD
 
 
+def unanswered_question(ticket: Ticket):
+    """The staff question the claimant has not answered yet (its event), or None."""
+    if ticket.status != Status.INFO_REQUESTED:
+        return None
+    return ticket.events.filter(action="info_requested").last()
+
+
 @transaction.atomic
-def ticket_approve(*, ticket: Ticket, staff: User, remedies: Iterable[str], reason: str) -> Ticket:
+def ticket_approve(
+    *,
+    ticket: Ticket,
+    staff: User,
+    remedies: Iterable[str],
+    reason: str,
+    without_answer: bool = False,
+) -> Ticket:
     """Approve with remedies; they take effect after the waiting period unless the owner cancels.
 
     Needs a proof the system checked (recovery.proofs). Whatever staff tick, completion also
     revokes every API token and session, and removes the second factors the claimant lost.
+    While a question to the claimant is unanswered, approving needs without_answer.
     """
     _require(staff, Action.RECOVERY_APPROVE)
     ticket = _lock(ticket)
     _require_reviewable(ticket, "approved")
+    question = unanswered_question(ticket)
+    if question is not None and not without_answer:
+        raise Conflict(
+            f"The claimant has not answered the question sent {question.created:%Y-%m-%d %H:%M} "
+            "UTC yet: wait for the answer, or tick “Approve without the claimant's answer”."
+        )
     remedies = set(remedies)
     unknown = remedies - set(Ticket.Remedy.values)
     if unknown:

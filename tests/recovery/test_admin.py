@@ -66,7 +66,8 @@ def test_ticket_page_shows_claim_checks_and_account(support_client, dag):
     assert response.status_code == 200
     body = response.content.decode()
     assert ticket.reference in body
-    assert "The repository matches." in body
+    assert "The repository matches, but anyone can read that on the project pages" in body
+    assert 'class="verdict-weak">weak</span> 1 of 1 confirmed, but anyone' in body
     assert "attest: Owner" in body
     assert "dag@oldmail.example · unverified" in body
     assert "Attest: Owner" in body
@@ -231,3 +232,30 @@ def test_approve_shows_countdown_and_warns_owner(support_client, support, owner,
     [warning] = mails_to(mailoutbox, "ruth@example.com")
     assert "was approved" in warning.subject
     assert link_in(warning, "cancel")
+
+
+def test_approving_over_an_unanswered_question_is_warned_and_needs_a_tick(
+    support_client, owner, mailoutbox
+):
+    ticket = TicketFactory(account=owner, contact_email="new@claim.example")
+    vouch(ticket)
+    act(support_client, ticket, "request_info", question="Which CI service publishes it?")
+    page = support_client.get(f"/admin/recovery/ticket/{ticket.pk}/change/").content.decode()
+    assert 'id="unanswered"' in page and "Which CI service publishes it?" in page
+    assert "The claimant has not answered your question yet." in page  # in the confirmation
+
+    act(support_client, ticket, "approve", reason="The challenge matched.")
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.INFO_REQUESTED
+    refused = support_client.get(f"/admin/recovery/ticket/{ticket.pk}/change/").content.decode()
+    assert "has not answered the question sent" in refused and "wait for the answer" in refused
+
+    act(
+        support_client,
+        ticket,
+        "approve",
+        reason="The challenge matched; the question no longer matters.",
+        without_answer="on",
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.APPROVED

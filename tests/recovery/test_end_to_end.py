@@ -80,7 +80,7 @@ def test_dag_recovers_attest(client, dag, mailoutbox, django_capture_on_commit_c
     listing = staff.get("/admin/recovery/ticket/?status__exact=open")
     assert ticket.reference in listing.content.decode()
     page = staff.get(f"/admin/recovery/ticket/{ticket.pk}/change/").content.decode()
-    assert "The repository matches." in page
+    assert "The repository matches, but anyone can read that" in page
     assert f"{ATTEST_REPOSITORY} is listed by Attest 1.0" in page
     assert "Attest: Owner" in page
     [approve_url] = re.findall(r'action="([^"]+/approve/)"', page)
