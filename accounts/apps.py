@@ -5,6 +5,7 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    verbose_name = "Users"
 
     def ready(self) -> None:
         # Importing connects the receivers; sessions' run after signals' (the sign-in event).

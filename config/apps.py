@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from allauth.account.apps import AccountConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
+from django_otp.plugins.otp_totp.apps import DefaultConfig as TotpConfig
 
 
 class WharfAdminConfig(AdminConfig):
@@ -17,3 +19,13 @@ class ConfigConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - importing registers the system checks
+
+
+# Third-party apps named for what the admin lists under them (allauth's "Accounts" beside
+# ours read as two sections of one thing; django-otp's label showed as "Otp_Totp").
+class EmailAddressesConfig(AccountConfig):
+    verbose_name = "Email addresses"
+
+
+class AuthenticatorAppsConfig(TotpConfig):
+    verbose_name = "Authenticator apps"

@@ -48,9 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "allauth",
-    "allauth.account",
+    "config.apps.EmailAddressesConfig",  # allauth.account
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "config.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
