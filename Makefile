@@ -58,4 +58,4 @@ beat: $(VENV)/.installed
 	$(BIN)/celery -A config beat --loglevel=info
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3 var/files
+	rm -rf $(VENV) var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm var/files
