@@ -22,7 +22,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.http import HttpRequest
 from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.utils import (
@@ -338,9 +338,16 @@ def _too_large(size: int) -> str:
 
 
 def authorize_upload(principal: Principal, upload: Upload) -> Project | None:
-    """The existing project the principal may add to (None: a new one they may create)."""
+    """The existing project the principal may add to (None: a new one they may create),
+    with `has_release`: whether the upload's release exists already."""
     name = upload.normalized_name
-    project = Project.objects.filter(normalized_name=name).first()
+    version = canonicalize_version(str(upload.metadata.version))
+    same_release = Release.objects.filter(project=OuterRef("pk"), canonical_version=version)
+    project = (
+        Project.objects.filter(normalized_name=name)
+        .annotate(has_release=Exists(same_release))
+        .first()
+    )
     require(
         principal,
         Action.UPLOAD,
@@ -435,14 +442,11 @@ def _published_by(principal: Principal) -> dict[str, str]:
     return {}
 
 
-def _description_html(upload: Upload) -> str | None:
-    """The README rendered now, outside the transaction, if this upload creates its release."""
+def _description_html(upload: Upload, project: Project | None) -> str | None:
+    """The README rendered now, outside the transaction, if this upload creates its release
+    (project: as authorize_upload found it)."""
     metadata = upload.metadata
-    exists = Release.objects.filter(
-        project__normalized_name=upload.normalized_name,
-        canonical_version=canonicalize_version(str(metadata.version)),
-    ).exists()
-    if exists:
+    if project is not None and project.has_release:
         return None
     return render_html(metadata.description or "", metadata.description_content_type or "")
 
@@ -584,10 +588,10 @@ def file_upload(
     *, principal: Principal, upload: Upload, request: HttpRequest | None = None
 ) -> bool:
     """Publish a checked upload; False when it was an identical re-upload (nothing to do)."""
-    authorize_upload(principal, upload)  # refuses a quarantined project, too
+    project = authorize_upload(principal, upload)  # refuses a quarantined project, too
     if _already_exists(upload):
         return False
-    description_html = _description_html(upload)
+    description_html = _description_html(upload, project)
     key = file_key(upload.sha256, upload.filename)
     writes: list[tuple[str, IO[bytes] | bytes]] = [(key, upload.content)]
     if upload.metadata_file is not None:

@@ -187,9 +187,20 @@ def api_token(username: str) -> str:
     return raw
 
 
-def warm_up(port: int, workers: int) -> None:
-    """Every gunicorn worker loads Django before the clock starts (a page needing no static)."""
-    measure(port, ["/simple/"] * workers * 20, "text/html", workers * 2)
+def warm_up(port: int) -> None:
+    """Wait until the app server's workers answer (granian listens before they have loaded
+    Django), then send each a few requests, so no figure includes a worker's start."""
+    for _ in range(600):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            if connection.getresponse().status == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    workers = int(os.environ.get("WEB_WORKERS", "2"))
+    measure(port, ["/healthz"] * workers * 20, "text/html", workers * 2)
 
 
 def wait_for(port: int, server: subprocess.Popen) -> None:
@@ -506,6 +517,7 @@ def main() -> None:
             )
         try:
             wait_for(port, processes[0])
+            warm_up(port)
             token = api_token("bench")
             print(
                 "\nUploads (twine upload of BENCH_UPLOADS wheels to one new project):\n"
@@ -534,8 +546,11 @@ def main() -> None:
             print()
             verdict(f"twine upload with a token at {count} projects, files/s", large, 50)
             if count > first:
-                verdict(
-                    f"uploads at {count} / at {first} projects (within 10 %)", large / small, 0.9
+                ratio = large / small
+                mark = "meets" if abs(ratio - 1) <= 0.10 else "MISSES"
+                print(
+                    f"  {f'uploads at {count} / at {first} projects':<58} {ratio:>9.3g}  "
+                    f"target within 10 % of 1: {mark}"
                 )
         finally:
             for process in processes:
