@@ -11,7 +11,9 @@ A local store (PAGES_ROOT) writes each file to a temporary name and renames it, 
 puts each object whole (S3 swaps it atomically) with Content-Type, Cache-Control and
 surrogate keys, then the CDN purge hook is called. A failed write keeps the old page and
 raises, so the task retries. The task renders from the database as it is when it runs,
-so it is safe to re-run and order does not matter.
+so it is safe to re-run and order does not matter; for the same reason a change made while
+a write of the same pages is queued and not yet started queues no other (a burst of uploads
+costs a few writes, not one per file).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from . import simple
@@ -178,6 +181,30 @@ def write_pages(normalized_name: str | None, *, index: bool = False) -> Written:
     return Written(written, deleted)
 
 
+# A queued write that never ran (a broker lost it) stops coalescing after this long.
+PENDING_SECONDS = 300
+
+
+def _pending_key(normalized_name: str | None, index: bool) -> str:
+    return f"pages:pending:{normalized_name or ''}:{int(index)}"
+
+
+def _claim_write(normalized_name: str | None, index: bool) -> bool:
+    """Whether to queue a write: not while one for the same pages is queued and not started,
+    since it renders what the database holds when it runs (this change too). A CI job
+    uploading its wheels one after another costs a few page writes, not one per file."""
+    try:
+        return cache.add(_pending_key(normalized_name, index), 1, PENDING_SECONDS)
+    except Exception:
+        return True  # no cache to coordinate through: queue it anyway
+
+
+def write_started(normalized_name: str | None, index: bool) -> None:
+    """The queued write is running: changes from now on queue another."""
+    with contextlib.suppress(Exception):
+        cache.delete(_pending_key(normalized_name, index))
+
+
 def pages_changed(normalized_name: str | None, *, index: bool = False) -> None:
     """A project's pages (and the root's, with index) changed: refresh them after commit."""
 
@@ -191,8 +218,12 @@ def pages_changed(normalized_name: str | None, *, index: bool = False) -> None:
         try:
             if write_simple_pages.app.conf.task_always_eager:
                 write_simple_pages(normalized_name, index)  # no broker: here and now
-            else:
-                write_simple_pages.delay(normalized_name, index)
+            elif _claim_write(normalized_name, index):
+                try:
+                    write_simple_pages.delay(normalized_name, index)
+                except Exception:
+                    write_started(normalized_name, index)  # nothing queued: don't wait on it
+                    raise
         except Exception:
             # Eager (no broker) or a broker hiccup: the old page stays until the next change
             # or `manage.py rebuild_simple_pages`; the request that changed data succeeded.

@@ -290,3 +290,41 @@ def test_a_100_mb_download_streams_in_flat_memory(apps, files_storage: Path):
         tracemalloc.stop()
     assert seen["status"] == "200 OK" and total == 100 * 1024 * 1024
     assert peak < 4 * 1024 * 1024, peak  # chunks of 256 KB, never the whole file
+
+
+@pytest.mark.celery_worker  # tasks go to the broker (no worker consumes this queue)
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_changes_queues_one_write_until_it_starts(client, pages_root: Path):
+    import uuid
+
+    from django.conf import settings
+
+    from config.celery import app as celery_app
+    from packages.tasks import write_simple_pages
+    from tests.factories import UserFactory
+
+    if settings.CELERY_BROKER_URL == "memory://":
+        pytest.skip("no CELERY_BROKER_URL: coalescing queued writes needs a broker")
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_default_queue
+    queue = f"wharf-test-{uuid.uuid4().hex}"
+    conf.task_always_eager, conf.task_default_queue = False, queue
+
+    def queued() -> int:
+        with celery_app.connection_for_write() as connection:
+            return connection.default_channel.queue_declare(queue, passive=True).message_count
+
+    username = UserFactory(verified=True).username
+    try:
+        for version in ("1.0", "1.1", "1.2"):
+            assert upload(client, wheel("bursty", version), username).status_code == 200
+        # The first upload created the project (its pages and the root's: one write); of the
+        # next two, the second found the first's write still queued.
+        assert queued() == 2
+        write_simple_pages.apply(args=("bursty", False))  # a worker starts the queued write
+        assert upload(client, wheel("bursty", "1.3"), username).status_code == 200
+        assert queued() == 3
+    finally:
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)
+        conf.task_always_eager, conf.task_default_queue = saved
