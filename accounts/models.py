@@ -46,10 +46,6 @@ class User(AbstractUser):
 
     @property
     def has_verified_email(self) -> bool:
-        # The query that loaded this user may have answered it already (the upload token's).
-        loaded = self.__dict__.get("verified_email_loaded")
-        if loaded is not None:
-            return loaded
         return self.emailaddress_set.filter(verified=True).exists()
 
     @property
