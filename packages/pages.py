@@ -200,9 +200,18 @@ def _claim_write(normalized_name: str | None, index: bool) -> bool:
 
 
 def write_started(normalized_name: str | None, index: bool) -> None:
-    """The queued write is running: changes from now on queue another."""
-    with contextlib.suppress(Exception):
+    """The queued write is running: changes from now on queue another, and the simple view's
+    cached copies of these pages (what Django answers where no page file serves) are dropped
+    now, before the files are written, so a failing store does not keep them stale."""
+    try:
         cache.delete(_pending_key(normalized_name, index))
+        if normalized_name is not None:
+            simple.invalidate(normalized_name, index=index)
+        elif index:
+            simple.invalidate_index()
+    except Exception:
+        # No cache: nothing cached to drop, and the page files are still to be written.
+        logger.warning("could not drop the cached simple pages of %s", normalized_name)
 
 
 def pages_changed(normalized_name: str | None, *, index: bool = False) -> None:
@@ -211,10 +220,6 @@ def pages_changed(normalized_name: str | None, *, index: bool = False) -> None:
     def refresh() -> None:
         from .tasks import write_simple_pages
 
-        if normalized_name is not None:
-            simple.invalidate(normalized_name, index=index)
-        elif index:
-            simple.invalidate_index()
         try:
             if write_simple_pages.app.conf.task_always_eager:
                 write_simple_pages(normalized_name, index)  # no broker: here and now
