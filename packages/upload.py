@@ -38,6 +38,7 @@ from accounts.events import client_ip
 from core.errors import NotAllowed, WharfError
 from core.permissions import Action, NewProject, require
 from core.principals import Kind, Principal
+from core.queries import one_or_none
 
 from . import archives
 from .models import File, FilenameUse, Project, ProjectEvent, Release, Role
@@ -343,10 +344,8 @@ def authorize_upload(principal: Principal, upload: Upload) -> Project | None:
     name = upload.normalized_name
     version = canonicalize_version(str(upload.metadata.version))
     same_release = Release.objects.filter(project=OuterRef("pk"), canonical_version=version)
-    project = (
-        Project.objects.filter(normalized_name=name)
-        .annotate(has_release=Exists(same_release))
-        .first()
+    project = one_or_none(
+        Project.objects.filter(normalized_name=name).annotate(has_release=Exists(same_release))
     )
     require(
         principal,
@@ -474,7 +473,7 @@ def _record(
     metadata = upload.metadata
     name = upload.normalized_name
     ip = client_ip(request)
-    project = Project.objects.select_for_update().filter(normalized_name=name).first()
+    project = one_or_none(Project.objects.select_for_update().filter(normalized_name=name))
     created_project = project is None
     events = _Events()  # the history lines, written together at the end (one INSERT)
     if project is None:
@@ -510,9 +509,9 @@ def _record(
             "administrators to raise MAX_PROJECT_SIZE."
         )
     version = str(metadata.version)
-    release = Release.objects.filter(
-        project=project, canonical_version=canonicalize_version(version)
-    ).first()
+    release = one_or_none(
+        Release.objects.filter(project=project, canonical_version=canonicalize_version(version))
+    )
     if release is None:
         if description_html is None:  # created by a concurrent upload's moment: render now
             description_html = render_html(

@@ -32,6 +32,7 @@ from core import limits
 from core.errors import NotAllowed, Unauthenticated, WharfError
 from core.permissions import tokens_are_for_uploads
 from core.principals import Kind, Principal
+from core.queries import one_or_none
 from core.urls import absolute_url
 
 from . import secrets as token_secrets
@@ -120,10 +121,8 @@ def authenticate_upload_token(secret: str, request: HttpRequest | None) -> Princ
             "the password is not a valid API token: paste the whole token, starting with "
             f'"{token_secrets.prefix()}", as the password, with the username __token__.'
         )
-    token = (
-        Token.objects.select_related("user", "organization")
-        .filter(public_id=parsed.public_id)
-        .first()
+    token = one_or_none(
+        Token.objects.select_related("user", "organization").filter(public_id=parsed.public_id)
     )
     # Whether the id exists is not revealed: an unknown id and a wrong secret read the same.
     if token is None or not token_secrets.matches(parsed.raw, token.secret_hash):
