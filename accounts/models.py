@@ -3,9 +3,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -83,6 +85,25 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} ({self.user})"
+
+
+class AuditEvent(models.Model):
+    """One line of a project's or an organization's history: a tag, who, when, from where.
+
+    `packages.ProjectEvent` and `organizations.OrganizationEvent` add the thing it is about.
+    """
+
+    tag = models.CharField(max_length=80, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created", "-id"]
 
 
 # --- Second factors: django-otp devices of our own ------------------------------------------

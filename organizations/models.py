@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.invitations import Invitation
+from accounts.models import AuditEvent
 
 OWNER = "Owner"
 MANAGER = "Manager"
@@ -173,20 +174,12 @@ class TeamMember(models.Model):
         return f"{self.user} in {self.team}"
 
 
-class OrganizationEvent(models.Model):
+class OrganizationEvent(AuditEvent):
     """One line of an organization's history, tagged `organization:<subject>:<action>`."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
-    tag = models.CharField(max_length=80, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    details = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["-created", "-id"]
+    class Meta(AuditEvent.Meta):
         indexes = [models.Index(fields=["organization", "-created"])]
 
     def __str__(self) -> str:

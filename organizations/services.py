@@ -538,9 +538,17 @@ def member_change_role(
 
 
 def _offboard(
-    organization: Organization, user: User, request: HttpRequest | None
-) -> tuple[str, list[str]]:
-    """Remove user's membership, team places and (through packages) direct project roles."""
+    organization: Organization,
+    user: User,
+    *,
+    tag: str,
+    actor: Actor | None,
+    by: Actor | None,
+    request: HttpRequest | None,
+) -> list[str]:
+    """Remove user's membership, team places and (through packages) direct project roles;
+    record it under tag (actor: who did it) and mail what was removed (by: who removed them,
+    when someone else did)."""
     role = OrganizationRole.objects.get(organization=organization, user=user)
     teams = list(
         TeamMember.objects.filter(team__organization=organization, user=user).values_list(
@@ -555,7 +563,17 @@ def _offboard(
         sender=Organization, organization=organization, user=user, request=request
     ):
         removed += list(lines or [])
-    return role.role, removed
+    record_organization_event(
+        organization=organization,
+        tag=tag,
+        actor=actor,
+        request=request,
+        username=user.username,
+        role=role.role,
+        removed=removed,
+    )
+    emails.send_offboarding_email(organization, user=user, removed=removed, by=by)
+    return removed
 
 
 @transaction.atomic
@@ -571,18 +589,14 @@ def member_remove(
     current = get_member(organization, user.username)
     _require_for_role(actor, organization, current.role)
     _check_not_last_owner(organization, user, "be removed")
-    role, removed = _offboard(organization, user, request)
-    record_organization_event(
-        organization=organization,
+    return _offboard(
+        organization,
+        user,
         tag="organization:member:removed",
         actor=actor,
+        by=actor,
         request=request,
-        username=user.username,
-        role=role,
-        removed=removed,
     )
-    emails.send_offboarding_email(organization, user=user, removed=removed, by=actor)
-    return removed
 
 
 @transaction.atomic
@@ -595,18 +609,9 @@ def member_leave(
     assert user is not None  # noqa: S101 - can() allows LEAVE only to members
     _lock(organization)
     _check_not_last_owner(organization, user, "leave")
-    role, removed = _offboard(organization, user, request)
-    record_organization_event(
-        organization=organization,
-        tag="organization:member:left",
-        actor=actor,
-        request=request,
-        username=user.username,
-        role=role,
-        removed=removed,
+    return _offboard(
+        organization, user, tag="organization:member:left", actor=actor, by=None, request=request
     )
-    emails.send_offboarding_email(organization, user=user, removed=removed, by=None)
-    return removed
 
 
 @transaction.atomic
@@ -623,16 +628,14 @@ def member_offboard_everywhere(*, user: User, request: HttpRequest | None = None
         )
         if role.role == OrganizationRole.Kind.OWNER and owners.count() <= 1:
             continue
-        _role, removed = _offboard(organization, user, request)
-        record_organization_event(
-            organization=organization,
+        _offboard(
+            organization,
+            user,
             tag="organization:member:deactivated",
             actor=None,
+            by=None,
             request=request,
-            username=user.username,
-            removed=removed,
         )
-        emails.send_offboarding_email(organization, user=user, removed=removed, by=None)
 
 
 # --- teams --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from packaging.version import InvalidVersion, Version
 
 from accounts.invitations import Invitation
+from accounts.models import AuditEvent
 from organizations.models import Organization, OrganizationRole, Team, TeamMember
 
 # The stronger of two project roles wins (direct, through a team, or as organization Owner).
@@ -334,20 +335,12 @@ class FilenameUse(models.Model):
         return self.filename
 
 
-class ProjectEvent(models.Model):
+class ProjectEvent(AuditEvent):
     """One line of a project's history, tagged `project:<subject>:<action>`."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
-    tag = models.CharField(max_length=80, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    details = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["-created", "-id"]
+    class Meta(AuditEvent.Meta):
         indexes = [models.Index(fields=["project", "-created"])]
 
     def __str__(self) -> str:
